@@ -1,0 +1,83 @@
+"""Where the clips and their sentences are.
+
+A dataset is ``<root>/s<k>/<ID>-<initials>.<ext>`` plus a sentence table ``ID -> text``.
+Discovery never drops a file silently: names that do not parse, unknown sentence IDs and
+duplicate clips come back as :class:`Rejected` entries for the manifests.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .params import BUILTIN_PREFIX
+
+SPEAKER_DIR = re.compile(r"^s\d+$")
+CLIP_NAME = re.compile(r"^(?P<sentence_id>[^-]+)-(?P<initials>.+)$")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One recording: ``key`` (``s<k>/<ID>-<initials>``) names it in every stage's outputs."""
+
+    speaker: str
+    name: str
+    sentence_id: str
+    source: Path
+
+    @property
+    def key(self) -> str:
+        return f"{self.speaker}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file under the dataset root that is not a usable clip, and why."""
+
+    path: Path
+    key: str
+    reason: str
+
+
+def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
+    """Sentence table ``id -> text`` from ``builtin:<name>`` or a TSV file (columns id, text)."""
+    if spec.startswith(BUILTIN_PREFIX):
+        name = spec[len(BUILTIN_PREFIX):]
+        text = resources.files("lipflow").joinpath(f"resources/sentences_{name}.tsv").read_text(encoding="utf-8")
+    else:
+        text = (base / spec).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
+    if not rows or not {"id", "text"} <= set(rows[0]):
+        raise ValueError(f"{spec}: a sentence table needs a header with columns 'id' and 'text'")
+    return {row["id"].strip(): row["text"].strip() for row in rows}
+
+
+def discover(root: Path, extensions: list[str], sentences: dict[str, str]) -> tuple[list[Clip], list[Rejected]]:
+    """All clips under ``root`` in a stable order, and every file that could not be one."""
+    root = Path(root)
+    wanted = {e.lower() for e in extensions}
+    clips: dict[str, Clip] = {}
+    rejected: list[Rejected] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.suffix.lstrip(".").lower() not in wanted:
+            continue
+        relative = path.relative_to(root)
+        key = relative.with_suffix("").as_posix()
+        if len(relative.parts) != 2 or not SPEAKER_DIR.match(relative.parts[0]):
+            rejected.append(Rejected(path, key, "not in a speaker folder s<k>/ directly under the dataset root"))
+            continue
+        match = CLIP_NAME.match(path.stem)
+        if not match:
+            rejected.append(Rejected(path, key, "file name is not <ID>-<initials>.<ext>"))
+            continue
+        clip = Clip(relative.parts[0], path.stem, match["sentence_id"], path)
+        if clip.sentence_id not in sentences:
+            rejected.append(Rejected(path, key, f"sentence ID {clip.sentence_id!r} is not in the sentence table"))
+        elif clip.key in clips:
+            rejected.append(Rejected(path, key, f"duplicate clip: {clips[clip.key].source.name} has the same name"))
+        else:
+            clips[clip.key] = clip
+    return list(clips.values()), rejected

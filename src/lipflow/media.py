@@ -1,0 +1,129 @@
+"""Probing, converting and decoding media through ffmpeg-python (argument lists, never shell strings)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import ffmpeg
+
+from .files import atomic_path
+from .records import StageError
+
+
+def _ffmpeg_reason(error: ffmpeg.Error) -> str:
+    lines = [line for line in (error.stderr or b"").decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "ffmpeg failed"
+
+
+def _rate(text: str | None) -> float | None:
+    try:
+        value = float(Fraction(text))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return value or None
+
+
+def probe(path: Path) -> dict:
+    """Streams, frame rates, frame count and duration of a media file, as found in the file.
+
+    Browser recordings (WebM from MediaRecorder) often carry no container duration and a
+    timebase as ``r_frame_rate``, so packets are counted and the measured rate is
+    ``frames / duration`` of the video stream.
+    """
+    try:
+        info = ffmpeg.probe(str(path), count_packets=None)
+    except ffmpeg.Error as error:
+        raise StageError(f"cannot decode: {_ffmpeg_reason(error)}") from None
+    video = [s for s in info.get("streams", []) if s.get("codec_type") == "video"]
+    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    result = {
+        "container": info.get("format", {}).get("format_name", ""),
+        "video_streams": len(video),
+        "audio_streams": len(audio),
+    }
+    if video:
+        v = video[0]
+        frames = int(v.get("nb_read_packets") or v.get("nb_frames") or 0)
+        duration = _duration(v, info)
+        result.update(
+            video_codec=v.get("codec_name", ""),
+            width=int(v.get("width", 0)),
+            height=int(v.get("height", 0)),
+            pix_fmt=v.get("pix_fmt", ""),
+            frames=frames,
+            duration=duration,
+            avg_frame_rate=_rate(v.get("avg_frame_rate")),
+            r_frame_rate=_rate(v.get("r_frame_rate")),
+            measured_fps=round(frames / duration, 3) if duration else None,
+        )
+    if audio:
+        a = audio[0]
+        result.update(
+            audio_codec=a.get("codec_name", ""),
+            audio_sample_rate=int(a.get("sample_rate", 0) or 0),
+            audio_channels=int(a.get("channels", 0) or 0),
+        )
+    return result
+
+
+def _duration(stream: dict, info: dict) -> float | None:
+    for value in (stream.get("duration"), info.get("format", {}).get("duration")):
+        try:
+            if value is not None and float(value) > 0:
+                return float(value)
+        except ValueError:
+            continue
+    return None
+
+
+def require_audio_video(info: dict, path: Path) -> None:
+    if not info["video_streams"]:
+        raise StageError("no video stream")
+    if not info["audio_streams"]:
+        raise StageError("no audio stream")
+    if not info.get("frames") or not info.get("duration"):
+        raise StageError("zero length: no video frames")
+
+
+def convert_fps(source: Path, dest: Path, fps: float, crf: int, preset: str, audio_sample_rate: int) -> dict:
+    """Re-time ``source`` to a constant ``fps`` (H.264 + AAC mono in MP4), keeping the audio.
+
+    Single-threaded and bit-exact so the same input gives the same bytes in any engine.
+    Returns the probe of the input and of the output.
+    """
+    source_info = probe(source)
+    require_audio_video(source_info, source)
+    stream = ffmpeg.input(str(source))
+    with atomic_path(dest) as tmp:
+        out = ffmpeg.output(
+            stream.video.filter("fps", fps=fps),
+            stream.audio,
+            str(tmp),
+            vcodec="libx264", crf=crf, preset=preset, pix_fmt="yuv420p",
+            acodec="aac", ar=audio_sample_rate, ac=1,
+            threads=1, map_metadata=-1,
+            **{"fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"},
+        )
+        try:
+            out.overwrite_output().run(quiet=True)
+        except ffmpeg.Error as error:
+            raise StageError(f"conversion failed: {_ffmpeg_reason(error)}") from None
+        result_info = probe(tmp)
+    if not result_info.get("frames"):
+        raise StageError("conversion produced no frames")
+    return {"input": source_info, "output": result_info}
+
+
+def extract_audio(source: Path, dest: Path, sample_rate: int) -> None:
+    """Mono 16-bit PCM WAV, the format aeneas and audio metrics read."""
+    with atomic_path(dest) as tmp:
+        try:
+            (
+                ffmpeg.input(str(source))
+                .output(str(tmp), vn=None, acodec="pcm_s16le", ar=sample_rate, ac=1, map_metadata=-1, fflags="+bitexact")
+                .overwrite_output()
+                .run(quiet=True)
+            )
+        except ffmpeg.Error as error:
+            raise StageError(f"audio extraction failed: {_ffmpeg_reason(error)}") from None

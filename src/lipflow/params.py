@@ -1,0 +1,97 @@
+"""Load and validate ``params.yaml``, the single source of parameters.
+
+Validation runs when the Snakefile loads and when any CLI stage starts, so a wrong key,
+type or path fails before any work is done, with one message naming the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+DEFAULT_PATH = Path("params.yaml")
+BUILTIN_PREFIX = "builtin:"
+
+
+class ParamsError(ValueError):
+    """params.yaml is wrong; the message names the key."""
+
+
+def schema() -> dict:
+    text = resources.files("lipflow").joinpath("schemas/params.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - known)
+        return "; ".join(f"{_key([*error.absolute_path, k])}: unknown key" for k in unknown)
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return "; ".join(f"{_key([*error.absolute_path, k])}: missing key" for k in missing)
+    return f"{_key(error.absolute_path)}: {error.message}"
+
+
+def validate(params: dict, base: Path = Path(".")) -> dict:
+    """Raise :class:`ParamsError` naming the first wrong key; return ``params``."""
+    if not isinstance(params, dict):
+        raise ParamsError("params.yaml must be a mapping of sections")
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema()).iter_errors(params),
+        key=lambda e: (len(e.absolute_path), _key(e.absolute_path)),
+    )
+    if errors:
+        raise ParamsError(_describe(errors[0]))
+    _check_paths(params, base)
+    return params
+
+
+def _check_paths(params: dict, base: Path) -> None:
+    dataset = params["dataset"]
+    sentences = dataset["sentences"]
+    if sentences.startswith(BUILTIN_PREFIX):
+        name = sentences[len(BUILTIN_PREFIX):]
+        if name not in builtin_tables():
+            raise ParamsError(
+                f"dataset.sentences: no built-in table {name!r}; built-in: {', '.join(builtin_tables())}"
+            )
+    elif not (base / sentences).is_file():
+        raise ParamsError(f"dataset.sentences: file not found: {sentences}")
+    if dataset["kind"] != "synthetic" and not (base / dataset["root"]).is_dir():
+        raise ParamsError(f"dataset.root: folder not found: {dataset['root']}")
+    extra = params["synth"]["extra_sentences"]
+    if extra is not None and not (base / extra).is_file():
+        raise ParamsError(f"synth.extra_sentences: file not found: {extra}")
+
+
+def builtin_tables() -> list[str]:
+    files = resources.files("lipflow").joinpath("resources").iterdir()
+    return sorted(f.name[len("sentences_"):-len(".tsv")] for f in files if f.name.startswith("sentences_"))
+
+
+def load(path: Path | str = DEFAULT_PATH) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: params file not found")
+    try:
+        params = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML: {error}") from None
+    return validate(params, base=path.parent)
+
+
+def fingerprint(*parts: Any) -> str:
+    """Stable short hash of parameters and inputs, stored in records to detect staleness."""
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,44 @@
+"""The validated params plus the dataset they point at: what every stage CLI starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import params as params_mod
+from .datasets import Clip, Rejected, discover, read_sentences
+
+
+@dataclass
+class Project:
+    params: dict
+    sentences: dict[str, str]
+
+    @property
+    def root(self) -> Path:
+        return Path(self.params["dataset"]["root"])
+
+    @property
+    def language(self) -> str:
+        return self.params["dataset"]["language"]
+
+    def discover(self) -> tuple[list[Clip], list[Rejected]]:
+        dataset = self.params["dataset"]
+        if not self.root.is_dir():
+            return [], []
+        return discover(self.root, dataset["video_extensions"], self.sentences)
+
+    def clip(self, key: str) -> Clip:
+        clips, rejected = self.discover()
+        for clip in clips:
+            if clip.key == key:
+                return clip
+        for item in rejected:
+            if item.key == key:
+                raise KeyError(f"{key}: {item.reason}")
+        raise KeyError(f"{key}: no such clip under {self.root}")
+
+
+def load(path: Path | str = params_mod.DEFAULT_PATH) -> Project:
+    params = params_mod.load(path)
+    return Project(params, read_sentences(params["dataset"]["sentences"], Path(path).parent))

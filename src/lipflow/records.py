@@ -1,0 +1,157 @@
+"""Per-clip stage records and the per-stage manifests built from them.
+
+Every per-clip job writes one record (``<stage dir>/<speaker>/<name>.json``) whatever
+happens: ``ok`` with details, ``failed`` with the reason, or ``skipped`` because an
+earlier stage failed. The record is the job's declared output, so a failing clip never
+stops the pipeline, and the manifest (``reports/manifests/<stage>.tsv``) lists every clip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .datasets import Clip, Rejected
+from .files import read_json, write_json, write_text
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+MANIFEST_DIR = Path("reports/manifests")
+
+
+class StageError(Exception):
+    """A clip cannot go through a stage; the message is the manifest's reason."""
+
+
+@dataclass
+class Record:
+    clip: str
+    stage: str
+    status: str
+    reason: str = ""
+    fingerprint: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @classmethod
+    def load(cls, path: Path) -> "Record":
+        return cls(**read_json(path))
+
+    def save(self, path: Path) -> None:
+        write_json(path, self.__dict__)
+
+
+def record_path(stage_dir: Path, clip_key: str) -> Path:
+    return Path(stage_dir) / f"{clip_key}.record.json"
+
+
+def load_record(stage: str, stage_dir: Path, clip_key: str) -> Record:
+    """The clip's record, or a failed one saying the stage never ran for it."""
+    path = record_path(stage_dir, clip_key)
+    if path.is_file():
+        return Record.load(path)
+    return Record(clip_key, stage, FAILED, f"no record at {path}: the {stage} job did not run")
+
+
+def upstream_failure(records: list[Record]) -> str | None:
+    """Reason to skip a clip whose earlier stage did not succeed, else None."""
+    for record in records:
+        if not record.ok:
+            return f"{record.stage} {record.status}: {record.reason}"
+    return None
+
+
+def run_clip(
+    stage: str,
+    clip_key: str,
+    dest: Path,
+    fingerprint: str,
+    work: Callable[[], dict],
+    upstream: list[Record] = (),
+    force: bool = False,
+) -> Record:
+    """Run ``work`` for one clip unless its record is current; always leave a record.
+
+    A record whose fingerprint matches is reused, which is how an interrupted batch run
+    resumes. ``work`` returns the record details or raises; any exception becomes the
+    manifest reason (an unexpected one with its last frame), so one bad clip never stops
+    the others.
+    """
+    if not force and dest.is_file():
+        previous = Record.load(dest)
+        if previous.fingerprint == fingerprint:
+            return previous
+    reason = upstream_failure(list(upstream))
+    if reason:
+        record = Record(clip_key, stage, SKIPPED, reason, fingerprint)
+    else:
+        try:
+            record = Record(clip_key, stage, OK, "", fingerprint, work())
+        except StageError as error:
+            record = Record(clip_key, stage, FAILED, str(error), fingerprint)
+        except Exception as error:  # noqa: BLE001 - reported by name, never lost
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            record = Record(
+                clip_key, stage, FAILED,
+                f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})".strip(),
+                fingerprint,
+            )
+    record.save(dest)
+    return record
+
+
+@dataclass
+class Manifest:
+    stage: str
+    rows: list[dict]
+
+    def counts(self) -> Counter:
+        return Counter(row["status"] for row in self.rows)
+
+    def summary(self) -> str:
+        counts = self.counts()
+        return (
+            f"{self.stage}: {len(self.rows)} clips, {counts[OK]} ok, "
+            f"{counts[FAILED]} failed, {counts[SKIPPED]} skipped"
+        )
+
+    def to_tsv(self) -> str:
+        detail_keys = sorted({k for row in self.rows for k in row} - set(BASE_COLUMNS))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, [*BASE_COLUMNS, *detail_keys], delimiter="\t", lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+BASE_COLUMNS = ("clip", "speaker", "sentence_id", "status", "reason")
+
+
+def build_manifest(stage: str, stage_dir: Path, clips: list[Clip], rejected: list[Rejected]) -> Manifest:
+    """One row per discovered file: the clips' records and the files discovery rejected."""
+    rows = []
+    for clip in clips:
+        base = {"clip": clip.key, "speaker": clip.speaker, "sentence_id": clip.sentence_id}
+        record = load_record(stage, stage_dir, clip.key)
+        rows.append({**base, "status": record.status, "reason": record.reason, **_flat(record.details)})
+    for item in rejected:
+        speaker = item.key.split("/")[0] if "/" in item.key else ""
+        rows.append({"clip": item.key, "speaker": speaker, "sentence_id": "", "status": FAILED, "reason": item.reason})
+    return Manifest(stage, sorted(rows, key=lambda row: row["clip"]))
+
+
+def _flat(details: dict) -> dict:
+    return {k: v for k, v in details.items() if isinstance(v, (str, int, float, bool)) or v is None}
+
+
+def write_manifest(manifest: Manifest, directory: Path = MANIFEST_DIR) -> Path:
+    path = Path(directory) / f"{manifest.stage}.tsv"
+    write_text(path, manifest.to_tsv())
+    return path
