@@ -8,11 +8,12 @@ or, without them, process every clip and write the stage manifest (DVC, or by ha
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from . import __version__, params as params_mod, project as project_mod
 from .stages import ClipStage, manifest, run_stage
-from .stages import align, align_convert, fps, fragments
+from .stages import align, align_convert, alignment_report, fps, fragments
 
 CLIP_STAGES: dict[str, ClipStage] = {
     stage.NAME: stage.STAGE for stage in (fps, fragments, align, align_convert)
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("stage", choices=[_cli_name(name) for name in CLIP_STAGES])
     sub.set_defaults(handler=_run_manifest)
 
+    sub = commands.add_parser(
+        "alignment-report",
+        help="count clips per stage and score the alignments against truth files -> reports/metrics/alignment.json",
+    )
+    sub.set_defaults(handler=_run_alignment_report)
+
     sub = commands.add_parser("check-params", help="validate the parameter file and exit")
     sub.set_defaults(handler=lambda args: print(f"{args.params}: ok"))
     return parser
@@ -64,6 +71,12 @@ def _run_clip_stage(args, stage: ClipStage) -> int:
 def _run_manifest(args) -> int:
     project = project_mod.load(args.params)
     print(manifest(project, CLIP_STAGES[args.stage.replace("-", "_")]).summary())
+    return 0
+
+
+def _run_alignment_report(args) -> int:
+    result = alignment_report.run(project_mod.load(args.params))
+    print(json.dumps(result, indent=2))
     return 0
 
 

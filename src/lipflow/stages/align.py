@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -14,6 +13,7 @@ from ..datasets import Clip
 from ..files import write_json
 from ..layout import artefact, code_hash, stage_dir
 from ..params import fingerprint
+from ..pipeline import STAGES
 from ..project import Project
 from ..records import Record, StageError, record_path, run_clip
 from . import ClipStage, upstream
@@ -95,7 +95,7 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
         write_json(dest, sync_map)
         return {"output": str(dest), "fragments": len(sync_map["fragments"])}
 
-    key = fingerprint(settings, project.language, [r.fingerprint for r in earlier], code_hash(sys.modules[__name__], media))
+    key = fingerprint(settings, project.language, [r.fingerprint for r in earlier], code_hash(*STAGES[NAME].loaded_modules()))
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, earlier, force)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from .. import alignfile
@@ -10,6 +9,7 @@ from ..datasets import Clip
 from ..files import read_json, write_text
 from ..layout import artefact, code_hash, stage_dir
 from ..params import fingerprint
+from ..pipeline import STAGES
 from ..project import Project
 from ..records import Record, StageError, record_path, run_clip
 from . import ClipStage, upstream
@@ -37,7 +37,7 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
         write_text(dest, alignfile.format_align(segments))
         return {"output": str(dest), "words": len(alignfile.spoken_words(segments)), "frames": frames}
 
-    key = fingerprint(fps, [r.fingerprint for r in earlier], code_hash(sys.modules[__name__], alignfile))
+    key = fingerprint(fps, [r.fingerprint for r in earlier], code_hash(*STAGES[NAME].loaded_modules()))
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, earlier, force)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 
 from .. import media
 from ..datasets import Clip
 from ..layout import artefact, code_hash, file_hash, stage_dir
 from ..params import fingerprint
+from ..pipeline import STAGES
 from ..project import Project
 from ..records import Record, record_path, run_clip
 from . import ClipStage
@@ -41,7 +41,7 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
             "probe": probes,
         }
 
-    key = fingerprint(settings, file_hash(clip.source), code_hash(sys.modules[__name__], media))
+    key = fingerprint(settings, file_hash(clip.source), code_hash(*STAGES[NAME].loaded_modules()))
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, force=force)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 
 from .. import text
 from ..datasets import Clip
 from ..files import write_text
 from ..layout import artefact, code_hash, stage_dir
 from ..params import fingerprint
+from ..pipeline import STAGES
 from ..project import Project
 from ..records import Record, StageError, record_path, run_clip
 from . import ClipStage
@@ -44,7 +44,7 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
         write_text(dest, body)
         return {"sentence": sentence, "label": text.normalise(sentence, project.language), "output": str(dest)}
 
-    key = fingerprint(sentence, project.language, max_len, code_hash(sys.modules[__name__], text))
+    key = fingerprint(sentence, project.language, max_len, code_hash(*STAGES[NAME].loaded_modules()))
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, force=force)
 
 

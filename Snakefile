@@ -1,0 +1,17 @@
+# lipflow pipeline for Snakemake: `snakemake --cores 2` runs everything params.yaml asks for.
+# The same stages, commands and params are declared in dvc.yaml (`dvc repro`); a test keeps
+# them in step through the stage table in src/lipflow/pipeline.py.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+include: "rules/common.smk"
+include: "rules/prepare.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        [manifest(stage) for stage in ("fps", "fragments", "align", "align_convert")],
+        str(layout.METRICS / "alignment.json"),
