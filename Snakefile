@@ -10,8 +10,13 @@ include: "rules/common.smk"
 include: "rules/prepare.smk"
 
 
-rule all:
-    default_target: True
+rule prepare:
     input:
         [manifest(stage) for stage in ("fps", "fragments", "align", "align_convert")],
         str(layout.METRICS / "alignment.json"),
+
+
+rule all:
+    default_target: True
+    input:
+        rules.prepare.input,

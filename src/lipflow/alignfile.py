@@ -35,17 +35,21 @@ def seconds_to_frame(seconds: str | float, fps: float) -> int:
 def from_aeneas(sync_map: dict, fps: float, frames: int | None = None) -> list[Segment]:
     """Segments from aeneas JSON ``{"fragments": [{"begin", "end", "lines"}]}``.
 
-    aeneas's empty HEAD and TAIL fragments are dropped. Boundaries are rounded to frames and made contiguous (each segment starts where the
+    aeneas's HEAD and TAIL fragments (no text: the leading and trailing non-speech it
+    detected) become ``sil`` segments, or are dropped when empty. Boundaries are rounded to frames and made contiguous (each segment starts where the
     previous one ends); the first starts at 0 and, given ``frames``, the last ends at the
     clip's last frame.
     """
-    fragments = [f for f in sync_map.get("fragments") or [] if f.get("lines")]  # drop HEAD/TAIL
-    if not fragments:
+    fragments = [
+        f for f in sync_map.get("fragments") or []
+        if f.get("lines") or seconds_to_frame(f["end"], fps) > seconds_to_frame(f["begin"], fps)
+    ]
+    if not any(f.get("lines") for f in fragments):
         raise AlignError("aeneas returned no fragments")
     segments: list[Segment] = []
     begin = 0
     for index, fragment in enumerate(fragments):
-        word = " ".join(fragment.get("lines") or []).strip()
+        word = " ".join(fragment.get("lines") or [SILENCE_TOKENS[0]]).strip()
         if not word or " " in word:
             raise AlignError(f"fragment {index} is not one word: {fragment.get('lines')!r}")
         end = max(begin, seconds_to_frame(fragment["end"], fps))

@@ -77,7 +77,9 @@ def _duration(stream: dict, info: dict) -> float | None:
     return None
 
 
-def require_audio_video(info: dict, path: Path) -> None:
+def require_audio_video(info: dict) -> None:
+    if not info["video_streams"] and not info["audio_streams"]:
+        raise StageError("zero length: the file holds no video and no audio")
     if not info["video_streams"]:
         raise StageError("no video stream")
     if not info["audio_streams"]:
@@ -93,7 +95,7 @@ def convert_fps(source: Path, dest: Path, fps: float, crf: int, preset: str, aud
     Returns the probe of the input and of the output.
     """
     source_info = probe(source)
-    require_audio_video(source_info, source)
+    require_audio_video(source_info)
     stream = ffmpeg.input(str(source))
     with atomic_path(dest) as tmp:
         out = ffmpeg.output(
@@ -127,3 +129,24 @@ def extract_audio(source: Path, dest: Path, sample_rate: int) -> None:
             )
         except ffmpeg.Error as error:
             raise StageError(f"audio extraction failed: {_ffmpeg_reason(error)}") from None
+
+
+def encode_frames(frames, frame_rate: str, audio: Path, dest: Path, container: str, video_codec: str,
+                  video_options: dict, audio_codec: str, audio_sample_rate: int) -> None:
+    """Encode BGR frames (T x H x W x 3 uint8, piped raw) and a WAV file into ``dest``.
+
+    ``container`` is forced, whatever ``dest`` is called; single-threaded and bit-exact so
+    the same frames give the same file.
+    """
+    height, width = frames.shape[1:3]
+    video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="bgr24", s=f"{width}x{height}", framerate=frame_rate)
+    out = ffmpeg.output(
+        video, ffmpeg.input(str(audio)).audio, str(dest),
+        format=container, vcodec=video_codec, pix_fmt="yuv420p", acodec=audio_codec, ar=audio_sample_rate, ac=1,
+        threads=1, map_metadata=-1, loglevel="error",
+        **video_options, **{"fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"},
+    )
+    process = out.overwrite_output().run_async(pipe_stdin=True, pipe_stderr=True)
+    _, stderr = process.communicate(input=frames.tobytes())
+    if process.returncode:
+        raise StageError(f"encoding failed: {_ffmpeg_reason(ffmpeg.Error('ffmpeg', b'', stderr))}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -38,6 +37,9 @@ def task_config(language: str, settings: dict) -> str:
         "os_task_file_format": "json",
         "task_adjust_boundary_algorithm": settings["boundary_algorithm"],
     }
+    if settings["silence"] == "detect":
+        parts["is_audio_file_detect_head_max"] = settings["detect_head_max"]
+        parts["is_audio_file_detect_tail_max"] = settings["detect_tail_max"]
     value_key = BOUNDARY_VALUE_KEYS.get(settings["boundary_algorithm"])
     if value_key:
         parts[value_key] = settings["boundary_value"]
@@ -71,6 +73,15 @@ def json_path(clip_key: str) -> Path:
     return artefact(NAME, clip_key, ".json")
 
 
+def aligned_lines(fragments_text: str, silence: str) -> str:
+    """The fragments aeneas aligns. With ``silence: detect`` the ``sil`` pseudo-words are
+    left out and aeneas finds the leading and trailing non-speech itself (its TTS would
+    otherwise pronounce "sil" as a word, which pulls the first and last boundaries off)."""
+    if silence == "fragments":
+        return fragments_text
+    return "".join(line + "\n" for line in fragments_text.splitlines() if line != fragments_stage.SILENCE)
+
+
 def align_clip(video: Path, fragments: Path, language: str, settings: dict) -> dict:
     """Align one clip. aeneas sees only files with plain names in a private folder, so any
     character in the dataset's paths is safe."""
@@ -78,7 +89,7 @@ def align_clip(video: Path, fragments: Path, language: str, settings: dict) -> d
         wav = Path(work) / "audio.wav"
         text_file = Path(work) / "fragments.txt"
         media.extract_audio(video, wav, AENEAS_SAMPLE_RATE)
-        shutil.copyfile(fragments, text_file)
+        text_file.write_text(aligned_lines(fragments.read_text(encoding="utf-8"), settings["silence"]), encoding="utf-8")
         sync_map = align_audio(wav, text_file, language, settings)
     if not sync_map.get("fragments"):
         raise StageError("aeneas returned no fragments")

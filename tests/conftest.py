@@ -1,0 +1,109 @@
+"""Shared fixtures: real media made with ffmpeg and espeak-ng, and throw-away projects.
+
+A project fixture is a folder laid out like the repository (params.yaml, Snakefile,
+rules/, dvc.yaml, src/) with its own dataset, so stage, Snakemake and DVC tests run the
+real tools without touching the repository's data/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+GRID_FIXTURES = SHARED / "fixtures" / "grid"
+GRID_CLIPS = {"lbax4n": "lay blue at x four now", "sbwe5n": "set blue with e five now", "pwij3p": "place white in j three please"}
+PIPELINE_FILES = ("Snakefile", "rules", "dvc.yaml", "src", "pyproject.toml")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tools_on_path():
+    """The CLI, snakemake and dvc of this interpreter's environment come first on PATH."""
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def grid_clip(name: str) -> Path:
+    path = GRID_FIXTURES / f"{name}.mpg"
+    if not path.is_file():
+        pytest.fail(f"GRID fixture missing: {path} (shared/ must sit beside the repository)")
+    return path
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *args], check=True)
+
+
+def speak(text: str, dest: Path, voice: str = "it") -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(dest), text], check=True)
+    return dest
+
+
+def speech_clip(dest: Path, text: str, voice: str = "it", fps: str = "25", container: str = "mp4",
+                seconds: float = 4.0, face: str = "lbax4n") -> Path:
+    """A talking-face clip: a real GRID face video (looped) with espeak-ng speech, at any
+    frame rate and container, written under any name (browser recorders used .mpg)."""
+    wav = speak(text, dest.with_suffix(".speech.wav"), voice)
+    codecs = {"webm": ["-c:v", "libvpx", "-b:v", "400k", "-c:a", "libopus"],
+              "mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]}[container]
+    ffmpeg("-stream_loop", "1", "-i", str(grid_clip(face)), "-i", str(wav), "-map", "0:v", "-map", "1:a",
+           "-t", str(seconds), "-r", fps, *codecs, "-f", container, str(dest))
+    wav.unlink()
+    return dest
+
+
+class Project:
+    """A throw-away lipflow project folder (the test's working directory)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.dataset = root / "dataset"
+
+    @property
+    def params(self) -> dict:
+        return yaml.safe_load((self.root / "params.yaml").read_text())
+
+    def set_params(self, **dotted) -> None:
+        """Set params by dotted key: ``set_params(**{"align.boundary_value": 40})``."""
+        params = self.params
+        for key, value in dotted.items():
+            node = params
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node[part]
+            node[leaf] = value
+        (self.root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+
+    def add_clip(self, key: str, source: Path, suffix: str = ".mpg") -> Path:
+        dest = self.dataset / f"{key}{suffix}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        return dest
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(list(args), cwd=self.root, capture_output=True, text=True, check=check)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Project:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in PIPELINE_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(source, root / name)
+    shutil.copy(REPO / "params.yaml", root / "params.yaml")
+    made = Project(root)
+    made.dataset.mkdir()
+    made.set_params(**{"dataset.kind": "italian", "dataset.root": "dataset"})
+    monkeypatch.chdir(root)
+    return made

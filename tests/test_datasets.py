@@ -1,0 +1,36 @@
+from lipflow.datasets import discover, read_sentences
+
+SENTENCES = {"0": "Salve", "1": "Prego"}
+
+
+def touch(root, relative):
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    return path
+
+
+def test_discovery_keeps_every_file_and_says_why(tmp_path):
+    for relative in ["s1/0-AB.mpg", "s1/1-Zoë O'Neil.webm", "s2/1-CD.MP4", "s1/0-AB.mp4", "s1/7-AB.mpg",
+                     "s1/notaclip.mpg", "loose/0-AB.mpg", "s3/0-EF.truth.json", "s3/readme.txt"]:
+        touch(tmp_path, relative)
+    clips, rejected = discover(tmp_path, ["mpg", "mp4", "webm"], SENTENCES)
+    assert [c.key for c in clips] == ["s1/0-AB", "s1/1-Zoë O'Neil", "s2/1-CD"]
+    assert clips[1].sentence_id == "1" and clips[1].speaker == "s1"
+    reasons = {r.key: r.reason for r in rejected}
+    assert "duplicate clip" in reasons["s1/0-AB"]
+    assert "not in the sentence table" in reasons["s1/7-AB"]
+    assert "<ID>-<initials>" in reasons["s1/notaclip"]
+    assert "speaker folder" in reasons["loose/0-AB"]
+    assert len(rejected) == 4  # the truth file and the readme are not videos
+
+
+def test_builtin_table_has_the_19_reference_sentences():
+    table = read_sentences("builtin:italian")
+    assert list(table) == [str(i) for i in range(19)]
+    assert table["1"] == "È in offerta, costa 10 euro."
+
+
+def test_user_table(tmp_path):
+    (tmp_path / "mine.tsv").write_text("id\ttext\nA\tCiao a tutti.\n", encoding="utf-8")
+    assert read_sentences("mine.tsv", tmp_path) == {"A": "Ciao a tutti."}

@@ -1,0 +1,59 @@
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from lipflow import params
+from tests.conftest import REPO
+
+
+def repo_params() -> dict:
+    return yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+def test_repository_params_are_valid():
+    params.load(REPO / "params.yaml")
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda p: p["align"].update(boundary_valu=3), r"align\.boundary_valu: unknown key"),
+        (lambda p: p["align"].update(boundary_value="fifty"), r"align\.boundary_value: 'fifty' is not of type"),
+        (lambda p: p["fps"].pop("crf"), r"fps\.crf: missing key"),
+        (lambda p: p["dataset"].update(kind="videos"), r"dataset\.kind: 'videos' is not one of"),
+        (lambda p: p["dataset"].update(language="italian"), r"dataset\.language"),
+        (lambda p: p.update(sed=1), r"^sed: unknown key"),
+        (lambda p: p["dataset"].update(sentences="no/such/table.tsv"), r"dataset\.sentences: file not found"),
+        (lambda p: p["dataset"].update(sentences="builtin:klingon"), r"dataset\.sentences: no built-in table"),
+        (lambda p: p["dataset"].update(kind="italian", root="no/such/folder"), r"dataset\.root: folder not found"),
+    ],
+)
+def test_bad_params_name_the_key(tmp_path, edit, message):
+    data = repo_params()
+    edit(data)
+    with pytest.raises(params.ParamsError, match=message):
+        params.validate(data, base=tmp_path)
+
+
+def test_cli_fails_fast_on_bad_params(tmp_path):
+    data = repo_params()
+    data["fps"]["fps"] = -25
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(data))
+    result = subprocess.run([sys.executable, "-m", "lipflow", "fps"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "fps.fps" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_missing_and_malformed_params_files(tmp_path):
+    with pytest.raises(params.ParamsError, match="not found"):
+        params.load(tmp_path / "params.yaml")
+    (tmp_path / "params.yaml").write_text("seed: [1,\n")
+    with pytest.raises(params.ParamsError, match="not valid YAML"):
+        params.load(tmp_path / "params.yaml")
+
+
+def test_fingerprint_is_stable_and_sensitive():
+    assert params.fingerprint({"a": 1, "b": 2}) == params.fingerprint({"b": 2, "a": 1})
+    assert params.fingerprint({"a": 1}) != params.fingerprint({"a": 2})
