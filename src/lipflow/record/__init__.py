@@ -1,0 +1,1 @@
+"""``lipflow record``: a local web page that records takes straight into the dataset layout."""
