@@ -1,0 +1,193 @@
+"""Training input: the split table and per-clip mouth arrays as a ``tf.data`` pipeline.
+
+Everything that could make training fail later (an empty split, a missing or misshapen
+array, a label the model cannot spell in its output frames) is checked from the split
+table and the array headers before any array is decoded, and reported all at once.
+
+Each epoch's order and augmentation come from one integer seed (shuffle seed plus a
+stateless per-clip seed), so an epoch can be replayed exactly after a resume.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from ..layout import DATA
+from ..text import TextError, ctc_min_frames, encode
+
+MOUTH_DIR = DATA / "mouth"
+SPLIT_TSV = DATA / "split" / "split.tsv"
+ARRAY_NAME = "frames"
+SPLIT_COLUMNS = ("clip", "speaker", "sentence_id", "label", "split")
+TRAIN, VAL, TEST, EXCLUDED = "train", "val", "test", "excluded"
+MEBIBYTE = 1 << 20
+
+
+class TrainInputError(ValueError):
+    """The training data cannot be used; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class Example:
+    clip: str
+    speaker: str
+    label: str
+    split: str
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Train-only augmentation (reference.md section 3); probabilities of 0 switch a kind off."""
+
+    flip: float
+    delete: float
+    duplicate: float
+
+
+def read_split(path: Path = SPLIT_TSV) -> list[Example]:
+    path = Path(path)
+    if not path.is_file():
+        raise TrainInputError(f"{path}: split table not found (run the split stage first)")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle, delimiter="\t")
+        missing = [c for c in SPLIT_COLUMNS if c not in (rows.fieldnames or [])]
+        if missing:
+            raise TrainInputError(f"{path}: missing columns {', '.join(missing)}")
+        return [Example(row["clip"], row["speaker"], row["label"], row["split"]) for row in rows]
+
+
+def clip_path(mouth_dir: Path, clip: str) -> Path:
+    return Path(mouth_dir) / f"{clip}.npz"
+
+
+def array_shape(path: Path) -> tuple[int, ...]:
+    """Shape of the ``frames`` array from its header alone (nothing is decompressed)."""
+    with zipfile.ZipFile(path) as archive, archive.open(f"{ARRAY_NAME}.npy") as member:
+        version = np.lib.format.read_magic(member)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(member)
+    if dtype != np.uint8:
+        raise ValueError(f"frames are {dtype}, expected uint8")
+    return shape
+
+
+def check(examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, int],
+          output_frames: int, max_label_len: int) -> None:
+    """Raise :class:`TrainInputError` listing every problem that would stop training.
+
+    Train and val must hold clips; every train, val and test clip needs a uint8 array of
+    ``shape`` (T x H x W x C, as the mouth stage writes) and a normalised label short
+    enough for CTC to emit in ``output_frames``.
+    """
+    problems = [f"the {split} split is empty" for split in (TRAIN, VAL)
+                if not any(e.split == split for e in examples)]
+    for example in examples:
+        if example.split not in (TRAIN, VAL, TEST, EXCLUDED):
+            problems.append(f"{example.clip}: unknown split {example.split!r}")
+        if example.split not in (TRAIN, VAL, TEST):
+            continue
+        try:
+            encode(example.label)
+        except TextError as error:
+            problems.append(f"{example.clip}: {error}")
+        if len(example.label) > max_label_len:
+            problems.append(f"{example.clip}: label has {len(example.label)} characters, "
+                            f"more than labels.absolute_max_string_len = {max_label_len}")
+        if ctc_min_frames(example.label) > output_frames:
+            problems.append(f"{example.clip}: label needs {ctc_min_frames(example.label)} output frames, "
+                            f"the model emits {output_frames}")
+        path = clip_path(mouth_dir, example.clip)
+        try:
+            found = array_shape(path)
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            problems.append(f"{example.clip}: cannot read {path}: {error}")
+            continue
+        if found != tuple(shape):
+            problems.append(f"{example.clip}: frames array has shape {found}, "
+                            f"expected {tuple(shape)} (mouth.frames, height, width, channels)")
+    if problems:
+        raise TrainInputError(f"{len(problems)} problem(s) with the training data:\n  " + "\n  ".join(problems))
+
+
+def _load(path: bytes) -> np.ndarray:
+    with np.load(path.decode()) as archive:
+        return archive[ARRAY_NAME]
+
+
+class ClipData:
+    """Datasets of (frames float32 B x T x H x W x C, labels int32 B x L, label lengths B)."""
+
+    def __init__(self, examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, int],
+                 label_len: int, batch_size: int, augment: Augment, cache_mb: float):
+        self.train_examples = [e for e in examples if e.split == TRAIN]
+        self.val_examples = [e for e in examples if e.split == VAL]
+        self.mouth_dir = mouth_dir
+        self.shape = shape
+        self.label_len = label_len
+        self.batch_size = batch_size
+        self.augment = augment
+        self.cache_mb = cache_mb
+        self._train = self._clips(self.train_examples)
+        self._val = self._clips(self.val_examples)
+
+    def _clips(self, examples: list[Example]) -> tf.data.Dataset:
+        labels = np.zeros((len(examples), self.label_len), np.int32)
+        for row, example in enumerate(examples):
+            labels[row, :len(example.label)] = encode(example.label)
+        lengths = np.array([len(e.label) for e in examples], np.int32)
+        files = [str(clip_path(self.mouth_dir, e.clip)) for e in examples]
+        dataset = tf.data.Dataset.from_tensor_slices((files, labels, lengths)).map(
+            self._read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        if len(examples) * np.prod(self.shape) <= self.cache_mb * MEBIBYTE:
+            dataset = dataset.cache()
+        return dataset
+
+    def _read(self, path, labels, length):
+        frames = tf.numpy_function(_load, [path], tf.uint8, stateful=False)
+        return tf.ensure_shape(frames, self.shape), labels, length
+
+    def train(self, seed: int) -> tf.data.Dataset:
+        """One epoch: shuffled and augmented as ``seed`` dictates."""
+        clips = self._train.shuffle(len(self.train_examples), seed=seed, reshuffle_each_iteration=False)
+        augmented = tf.data.Dataset.zip(tf.data.Dataset.range(len(self.train_examples)), clips).map(
+            lambda index, clip: self._augment(tf.stack([tf.cast(seed, tf.int64), index]), *clip),
+            num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return self._batched(augmented)
+
+    def val(self) -> tf.data.Dataset:
+        return self._batched(self._val)
+
+    def train_frames(self) -> tf.data.Dataset:
+        """Un-augmented training frames, for the input normalisation statistics."""
+        return self._batched(self._train).map(lambda frames, labels, lengths: frames)
+
+    def _batched(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
+        batches = dataset.batch(self.batch_size).map(
+            lambda frames, labels, lengths: (tf.cast(frames, tf.float32), labels, lengths),
+            num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return batches.prefetch(tf.data.AUTOTUNE)
+
+    def _augment(self, seed, frames, labels, length):
+        flip_seed, jitter_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        if self.augment.flip > 0:
+            flip = tf.random.stateless_uniform([], flip_seed) < self.augment.flip
+            frames = tf.cond(flip, lambda: tf.reverse(frames, axis=[2]), lambda: frames)
+        if self.augment.delete > 0 or self.augment.duplicate > 0:
+            frames = tf.gather(frames, jitter_indices(jitter_seed, self.shape[0], self.augment))
+        return frames, labels, length
+
+
+def jitter_indices(seed, frames: int, augment: Augment):
+    """Frame indices after deleting / duplicating frames, cut or padded (last frame) back to T."""
+    draw = tf.random.stateless_uniform([frames], seed)
+    copies = tf.where(draw < augment.delete, 0, tf.where(draw < augment.delete + augment.duplicate, 2, 1))
+    indices = tf.repeat(tf.range(frames), copies)
+    last = tf.cond(tf.size(indices) > 0, lambda: indices[-1], lambda: tf.constant(frames - 1))
+    padded = tf.concat([indices, tf.fill([frames], last)], axis=0)
+    return padded[:frames]

@@ -1,0 +1,246 @@
+"""The training loop every trainer shares: epochs, validation, best model, checkpoints, logs.
+
+What is trained is a :class:`Task`: one or more models, one optimizer and a train step
+(vanilla CTC here; online distillation trains several peers and an attention module in
+one step). The loop compiles the step, runs the epochs and owns everything around them.
+
+Each epoch ends with a checkpoint of the models, the optimizer, every random state (the
+loop's ``tf.random.Generator`` that seeds each epoch's data order and augmentation, and
+the models' dropout seed states) and the history, so a run killed at any moment resumes
+from its last finished epoch and ends with the same weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import keras
+import tensorflow as tf
+from dvclive import Live
+from tqdm import tqdm
+
+from ..files import atomic_path, write_json, write_text
+from ..evaluate import decode, metrics
+from ..models import ctc_loss
+from .data import ClipData
+
+
+class Task(Protocol):
+    """What the loop trains. The optimizer must already be built on the variables it updates."""
+
+    models: dict[str, keras.Model]
+    optimizer: keras.optimizers.Optimizer
+    monitor: str
+    """Name of the validated output whose CER picks the best epoch."""
+
+    def train_step(self, frames, labels, label_lengths) -> dict[str, tf.Tensor]:
+        """One update; returns scalar losses (logged as ``train_<name>``). Run inside tf.function."""
+
+    def predict(self, frames, labels, label_lengths) -> dict[str, tf.Tensor]:
+        """Inference logits (B x T x classes) of every model to validate, by name.
+
+        The labels are there for outputs that depend on them, such as a distillation
+        teacher whose peer weights come from each peer's loss; a single model ignores them.
+        """
+
+    def best_models(self, row: dict) -> dict[str, keras.Model]:
+        """What to save (file name in the run's model folder: model) when ``row``'s epoch is the best so far."""
+
+    def trackables(self) -> dict[str, object]:
+        """Extra state to checkpoint besides the models and the optimizer."""
+
+
+BEST_MODEL = "model.keras"
+"""The run's model for evaluation and prediction, in its model folder."""
+
+
+class ResumeError(RuntimeError):
+    """A checkpoint exists but belongs to different parameters."""
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    epochs: int
+    patience: int
+    seed: int
+    keep_checkpoints: int
+    language: str
+    """Of the labels, for scoring (``lipflow.evaluate.metrics``)."""
+    fingerprint: str
+    """Hash of the parameters the run depends on: resuming with other parameters is refused."""
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    model_dir: Path
+    report_dir: Path
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.model_dir / "checkpoints"
+
+    @property
+    def metrics(self) -> Path:
+        return self.report_dir / "metrics.json"
+
+    @property
+    def history(self) -> Path:
+        return self.report_dir / "history.tsv"
+
+    @property
+    def dvclive(self) -> Path:
+        return self.report_dir / "dvclive"
+
+    @property
+    def tensorboard(self) -> Path:
+        return self.report_dir / "tensorboard"
+
+
+def _metric(kind: str, name: str, task: Task) -> str:
+    return f"val_{kind}" if name == task.monitor else f"val_{kind}_{name}"
+
+
+def _improved(row: dict, best: dict | None) -> bool:
+    """Lower CER wins; on a tie (the all-blank plateau, CER 1.0) the lower loss does."""
+    return best is None or (row["val_cer"], row["val_loss"]) < (best["val_cer"], best["val_loss"])
+
+
+class Trainer:
+    """Runs a task's epochs; ``fit`` trains (resuming when asked) and returns the run's metrics."""
+
+    def __init__(self, task: Task, data: ClipData, config: LoopConfig, paths: RunPaths):
+        self.task, self.data, self.config, self.paths = task, data, config, paths
+        self.generator = tf.random.Generator.from_seed(config.seed)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.progress = tf.Variable("", dtype=tf.string, trainable=False)
+        rng_states = [
+            v for model in task.models.values() for v in model.variables
+            if not any(v is w for w in model.weights)
+        ]
+        checkpoint = tf.train.Checkpoint(
+            optimizer=task.optimizer, generator=self.generator, epoch=self.epoch, progress=self.progress,
+            rng_states=rng_states, **{f"model_{name}": model for name, model in task.models.items()},
+            **task.trackables(),
+        )
+        self.manager = tf.train.CheckpointManager(checkpoint, str(paths.checkpoints), config.keep_checkpoints)
+        self.checkpoint = checkpoint
+        frames_spec, labels_spec, lengths_spec = data.val().element_spec
+        self.step = tf.function(task.train_step, input_signature=(frames_spec, labels_spec, lengths_spec))
+        self.predict = tf.function(task.predict, input_signature=(frames_spec, labels_spec, lengths_spec))
+
+    def restore(self, resume: bool) -> dict:
+        """Load the latest checkpoint (if resuming), else start afresh; return the progress."""
+        fresh = {"fingerprint": self.config.fingerprint, "history": [], "best": None, "wait": 0}
+        if not resume:
+            shutil.rmtree(self.paths.checkpoints, ignore_errors=True)
+            return fresh
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            return fresh
+        self.checkpoint.restore(latest).assert_consumed()
+        progress = json.loads(self.progress.numpy().decode())
+        if progress["fingerprint"] != self.config.fingerprint:
+            raise ResumeError(
+                f"{latest} was written with other parameters; run with --no-resume to start again")
+        print(f"resuming after epoch {int(self.epoch.numpy())} from {latest}")
+        return progress
+
+    def fit(self, resume: bool = True) -> dict:
+        progress = self.restore(resume)
+        live = Live(dir=str(self.paths.dvclive), resume=False, save_dvc_exp=False, dvcyaml=None, report=None)
+        for row in progress["history"]:
+            _log_live(live, row)
+        board = tf.summary.create_file_writer(str(self.paths.tensorboard))
+        while int(self.epoch.numpy()) < self.config.epochs and progress["wait"] < self.config.patience:
+            row = self._epoch(int(self.epoch.numpy()) + 1)
+            progress["history"].append(row)
+            if _improved(row, progress["best"]):
+                progress["best"], progress["wait"] = row, 0
+                self._save_best(row)
+            else:
+                progress["wait"] += 1
+            self.epoch.assign_add(1)
+            self.progress.assign(json.dumps(progress))
+            self.manager.save(checkpoint_number=self.epoch)
+            _log_live(live, row)
+            with board.as_default():
+                for name, value in row.items():
+                    if name != "epoch":
+                        tf.summary.scalar(name, value, step=row["epoch"])
+            board.flush()
+            self._write_reports(progress)
+        live.end()
+        return self._write_reports(progress)
+
+    def _epoch(self, epoch: int) -> dict:
+        started = time.perf_counter()
+        seed = int(self.generator.make_seeds(1)[0, 0].numpy())
+        totals, count = {}, 0
+        batches = math.ceil(len(self.data.train_examples) / self.data.batch_size)
+        bar = tqdm(self.data.train(seed), total=batches, desc=f"epoch {epoch}/{self.config.epochs}", unit="batch")
+        for frames, labels, lengths in bar:
+            losses = self.step(frames, labels, lengths)
+            size = int(frames.shape[0])
+            for name, value in losses.items():
+                totals[name] = totals.get(name, 0.0) + float(value) * size
+            count += size
+            bar.set_postfix(loss=f"{float(losses[next(iter(losses))]):.3f}")
+        row = {"epoch": epoch, **{f"train_{name}": total / count for name, total in totals.items()}}
+        row.update(self._validate())
+        row["seconds"] = time.perf_counter() - started
+        return row
+
+    def _validate(self) -> dict:
+        loss_sums, hypotheses = {}, {}
+        for frames, labels, lengths in self.data.val():
+            for name, logits in self.predict(frames, labels, lengths).items():
+                loss = ctc_loss(labels, lengths, logits)
+                loss_sums[name] = loss_sums.get(name, 0.0) + float(keras.ops.sum(loss))
+                hypotheses.setdefault(name, []).extend(decode.greedy(keras.ops.convert_to_numpy(logits)))
+        references = [e.label for e in self.data.val_examples]
+        row = {}
+        for name, texts in hypotheses.items():
+            summary = metrics.summarise(metrics.score_all(references, texts, self.config.language))
+            row[_metric("loss", name, self.task)] = loss_sums[name] / len(references)
+            row[_metric("cer", name, self.task)] = summary["cer"]
+            row[_metric("wer", name, self.task)] = summary["wer"]
+        return row
+
+    def _save_best(self, row: dict) -> None:
+        for file_name, model in self.task.best_models(row).items():
+            with atomic_path(self.paths.model_dir / file_name) as tmp:
+                model.save(tmp)
+
+    def _write_reports(self, progress: dict) -> dict:
+        history = progress["history"]
+        best = progress["best"]
+        summary = {
+            "best_epoch": best["epoch"],
+            **{name: value for name, value in best.items() if name.startswith("val_")},
+            "final": {name: value for name, value in history[-1].items() if name != "seconds"},
+            "epochs": len(history),
+            "stopped_early": progress["wait"] >= self.config.patience,
+            "seconds": sum(row["seconds"] for row in history),
+        }
+        write_json(self.paths.metrics, summary)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(history[0]), delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(history)
+        write_text(self.paths.history, buffer.getvalue())
+        return summary
+
+
+def _log_live(live: Live, row: dict) -> None:
+    for name, value in row.items():
+        if name not in ("epoch", "seconds"):
+            live.log_metric(name, value)
+    live.next_step()
