@@ -1,0 +1,347 @@
+"""The evaluate stage: score a saved model on the held-out splits and write its reports.
+
+Inputs are the split table and the mouth arrays the model was trained on; outputs go to
+``reports/eval/<run>/``: ``metrics.json`` (split -> decoder -> numbers, for ``dvc
+metrics``), ``predictions.tsv``, per-speaker and per-sentence tables (``dvc plots``), the
+character confusion matrix of the raw beam decoder, and ``summary.md`` with the model,
+data, parameters and environment beside the numbers. Raw and snapped decoders are always
+reported side by side, never merged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import platform
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable
+
+import keras
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from tqdm import tqdm
+
+from .. import __version__, layout, models, text
+from ..files import atomic_path, write_json, write_text
+from ..project import Project
+from ..train import data as train_data
+from . import decode, metrics
+
+SPLIT_FILE = train_data.SPLIT_TSV
+MOUTH_DIR = train_data.MOUTH_DIR
+EVAL_DIR = layout.REPORTS / "eval"
+RANKING_DECODER = decode.BEAM
+"""The raw decoder that ranks the worst clips and fills the confusion matrix."""
+ENVIRONMENT_PACKAGES = ("tensorflow", "keras", "numpy", "jiwer", "sacrebleu", "editdistance", "pandas")
+SPACE_LABEL, NOTHING_LABEL = "<space>", "<none>"
+
+
+class EvaluateError(Exception):
+    """The evaluation cannot start; the message says what is missing."""
+
+
+@dataclass
+class SplitResult:
+    """One split's clips (split-table rows, in table order) and their scores per decoder."""
+
+    name: str
+    clips: pd.DataFrame
+    scores: dict[str, list[metrics.Score]]
+
+    def summary(self) -> dict[str, dict]:
+        return {decoder: metrics.summarise(scores) for decoder, scores in self.scores.items()}
+
+
+def read_split(path: Path = SPLIT_FILE) -> pd.DataFrame:
+    if not Path(path).is_file():
+        raise EvaluateError(f"{path}: split table not found (run the split stage first)")
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    missing = [column for column in train_data.SPLIT_COLUMNS if column not in table.columns]
+    if missing:
+        raise EvaluateError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table
+
+
+def mouth_path(clip_key: str) -> Path:
+    return train_data.clip_path(MOUTH_DIR, clip_key)
+
+
+def load_frames(clip_key: str) -> np.ndarray:
+    with np.load(mouth_path(clip_key)) as arrays:
+        return arrays[train_data.ARRAY_NAME]
+
+
+def fits(shape: tuple[int, ...], model: keras.Model) -> bool:
+    """Whether a T x H x W x C clip is what the model reads (``None`` in the model = any)."""
+    expected = model.input_shape[1:]
+    return len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+
+
+def transcribe(model: keras.Model, clips: Iterable[np.ndarray], settings: dict,
+               words: tuple[str, ...] | None) -> dict[str, list[str]]:
+    """Every decoder's sentence for each clip, reading ``settings["batch_size"]`` clips at a
+    time (only one batch of arrays is ever in memory).
+
+    Clips go in as training feeds them (``lipflow.train.data``): raw pixels as float32; the
+    model resizes and normalises inside itself (``lipflow.models.build``).
+    """
+    result: dict[str, list[str]] = {}
+    clips = iter(clips)
+    while chunk := list(itertools.islice(clips, settings["batch_size"])):
+        batch = np.stack(chunk).astype("float32")
+        logits = keras.ops.convert_to_numpy(model(batch, training=False))
+        for decoder, sentences in decode.decode(logits, settings["beam_width"], words).items():
+            result.setdefault(decoder, []).extend(sentences)
+    return result
+
+
+def snap_words(project: Project) -> tuple[str, ...]:
+    return decode.vocabulary(project.sentences.values(), project.language)
+
+
+def evaluate_split(model: keras.Model, name: str, clips: pd.DataFrame, settings: dict,
+                   words: tuple[str, ...] | None, language: str) -> SplitResult:
+    keys = list(clips["clip"])
+    frames = tqdm((load_frames(key) for key in keys), total=len(keys), desc=f"evaluate {name}", unit="clip",
+                  disable=len(keys) < 2)
+    hypotheses = transcribe(model, frames, settings, words)
+    scores = {decoder: metrics.score_all(clips["label"], sentences, language)
+              for decoder, sentences in hypotheses.items()}
+    return SplitResult(name, clips.reset_index(drop=True), scores)
+
+
+def select_splits(table: pd.DataFrame, wanted: list[str]) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The wanted splits that have clips, and those that have none (reported, not scored)."""
+    chosen = {split: table[table["split"] == split] for split in wanted}
+    empty = [split for split, rows in chosen.items() if rows.empty]
+    if len(empty) == len(wanted):
+        raise EvaluateError(f"no clips in split(s) {', '.join(wanted)} of {SPLIT_FILE}")
+    return {split: rows for split, rows in chosen.items() if not rows.empty}, empty
+
+
+def check_arrays(keys: list[str], model: keras.Model) -> None:
+    """Every clip's array exists and fits the model, checked from headers before any inference."""
+    problems = []
+    for key in keys:
+        try:
+            shape = train_data.array_shape(mouth_path(key))
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            problems.append(f"{key}: cannot read {mouth_path(key)}: {error}")
+            continue
+        if not fits(shape, model):
+            problems.append(f"{key}: frames array has shape {shape}, the model reads {model.input_shape[1:]}")
+    if problems:
+        raise EvaluateError(f"{len(problems)} unusable mouth array(s):\n  " + "\n  ".join(problems))
+
+
+def evaluate(project: Project, model_path: Path, name: str) -> dict:
+    """Score ``model_path`` on the configured splits; write reports/eval/<name>/; return metrics."""
+    settings = project.params["evaluate"]
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise EvaluateError(f"{model_path}: model not found")
+    table = read_split()
+    chosen, empty = select_splits(table, settings["splits"])
+    model = models.load_model(model_path)
+    check_arrays([key for rows in chosen.values() for key in rows["clip"]], model)
+    words = snap_words(project) if settings["snap"] else None
+    results = [evaluate_split(model, split, rows, settings, words, project.language)
+               for split, rows in chosen.items()]
+    summary = {result.name: {"clips": len(result.clips), **result.summary()} for result in results}
+    out = EVAL_DIR / name
+    staging = out.with_name(f".{name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    write_json(staging / "metrics.json", summary)
+    write_predictions(staging / "predictions.tsv", results)
+    for result in results:
+        write_breakdown(staging / f"per_speaker_{result.name}.tsv", result, "speaker")
+        write_breakdown(staging / f"per_sentence_{result.name}.tsv", result, "sentence_id")
+        write_confusion(staging / f"confusion_{result.name}", result)
+    info = model_info(model, model_path)
+    write_text(staging / "summary.md", summary_markdown(name, info, settings, words, results, empty))
+    replace_folder(staging, out)
+    return summary
+
+
+def replace_folder(staging: Path, dest: Path) -> None:
+    """Swap in a complete report folder, so no file of an earlier run (a split no longer
+    scored) survives beside the new ones."""
+    shutil.rmtree(dest, ignore_errors=True)
+    staging.rename(dest)
+
+
+def write_tsv(dest: Path, frame: pd.DataFrame) -> None:
+    with atomic_path(dest) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+
+
+def write_predictions(dest: Path, results: list[SplitResult]) -> None:
+    frames = []
+    for result in results:
+        first = next(iter(result.scores.values()))
+        frame = result.clips[["clip", "speaker", "sentence_id"]].assign(
+            split=result.name, reference=[s.reference for s in first])
+        for decoder, scores in result.scores.items():
+            frame[f"hyp_{decoder}"] = [s.hypothesis for s in scores]
+            frame[f"cer_{decoder}"] = [s.cer for s in scores]
+            frame[f"wer_{decoder}"] = [s.wer for s in scores]
+        frames.append(frame)
+    columns = ["split", "clip", "speaker", "sentence_id", "reference"]
+    table = pd.concat(frames, ignore_index=True)
+    write_tsv(dest, table[columns + [c for c in table.columns if c not in columns]])
+
+
+def breakdown_table(result: SplitResult, group: str) -> pd.DataFrame:
+    """One row per group value; corpus CER/WER and per-clip mean and spread per decoder."""
+    groups = list(result.clips[group])
+    table = pd.DataFrame({group: sorted(set(groups))})
+    table["clips"] = [groups.count(value) for value in table[group]]
+    if group == "sentence_id":
+        first = next(iter(result.scores.values()))
+        reference = dict(zip(groups, (s.reference for s in first)))
+        table["reference"] = [reference[value] for value in table[group]]
+    for decoder, scores in result.scores.items():
+        per_group = metrics.breakdown(groups, scores)
+        for name in ("cer", "cer_mean", "cer_std", "wer", "wer_mean", "wer_std"):
+            table[f"{decoder}_{name}"] = [per_group[value][name] for value in table[group]]
+    return table
+
+
+def write_breakdown(dest: Path, result: SplitResult, group: str) -> None:
+    write_tsv(dest, breakdown_table(result, group))
+
+
+def confusion_labels() -> list[str]:
+    return [SPACE_LABEL if c == " " else c for c in text.ALPHABET] + [NOTHING_LABEL]
+
+
+def _label(character: str) -> str:
+    return {" ": SPACE_LABEL, metrics.NOTHING: NOTHING_LABEL}.get(character, character)
+
+
+def confusion_table(scores: list[metrics.Score]) -> pd.DataFrame:
+    """Counts with reference characters as rows, hypothesis characters as columns;
+    the ``<none>`` column holds deletions, the ``<none>`` row insertions."""
+    labels = confusion_labels()
+    table = pd.DataFrame(0, index=pd.Index(labels, name="reference"), columns=labels)
+    for (ref, hyp), count in metrics.confusion(scores).items():
+        table.loc[_label(ref), _label(hyp)] += count
+    return table
+
+
+def write_confusion(stem: Path, result: SplitResult) -> None:
+    """TSV of counts and a PNG of each reference character's share of outcomes."""
+    table = confusion_table(result.scores[RANKING_DECODER])
+    with atomic_path(stem.with_suffix(".tsv")) as tmp:
+        table.to_csv(tmp, sep="\t")
+    totals = table.sum(axis=1).to_numpy()[:, None]
+    shares = np.divide(table.to_numpy(), totals, out=np.zeros(table.shape), where=totals > 0)
+    figure = Figure(figsize=(9, 8))
+    axes = figure.subplots()
+    image = axes.imshow(shares, cmap="viridis", vmin=0, vmax=1)
+    axes.set_xticks(range(len(table.columns)), table.columns, rotation=90)
+    axes.set_yticks(range(len(table.index)), table.index)
+    axes.set_xlabel(f"hypothesis ({RANKING_DECODER} decoder)")
+    axes.set_ylabel("reference")
+    axes.set_title(f"Character confusion, {result.name} split (row shares)")
+    figure.colorbar(image, ax=axes)
+    figure.tight_layout()
+    with atomic_path(stem.with_suffix(".png")) as tmp:
+        figure.savefig(tmp, format="png", metadata={"Software": None})
+
+
+def model_info(model: keras.Model, path: Path) -> dict:
+    return {
+        "path": str(path),
+        "sha256": layout.file_hash(path),
+        "parameters": int(model.count_params()),
+        "input_shape": list(model.input_shape[1:]),
+    }
+
+
+def git_revision() -> str:
+    """HEAD of the checkout the command runs in, ``+dirty`` with uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + ("+dirty" if dirty.strip() else "")
+
+
+def environment() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "platform": platform.platform(), "lipflow": __version__}
+    versions.update({name: metadata.version(name) for name in ENVIRONMENT_PACKAGES})
+    versions["git"] = git_revision()
+    return versions
+
+
+def _markdown_table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
+def _results_rows(results: list[SplitResult]) -> list[list]:
+    rows = []
+    for result in results:
+        for decoder, numbers in result.summary().items():
+            rows.append([
+                result.name, decoder, numbers["clips"], f"{numbers['cer']:.4f}", f"{numbers['wer']:.4f}",
+                f"{numbers['cer_mean']:.4f}", f"{numbers['wer_mean']:.4f}", f"{numbers['bleu']:.4f}",
+                f"{numbers['sentence_accuracy']:.4f}",
+                f"{numbers['char_substitutions']}/{numbers['char_deletions']}/{numbers['char_insertions']}",
+                f"{numbers['word_substitutions']}/{numbers['word_deletions']}/{numbers['word_insertions']}",
+            ])
+    return rows
+
+
+def _worst_rows(result: SplitResult, count: int) -> list[list]:
+    ranked = result.scores[RANKING_DECODER]
+    rows = []
+    for index in metrics.worst(ranked, count):
+        hypotheses = [result.scores[decoder][index].hypothesis or "(empty)" for decoder in result.scores]
+        rows.append([result.clips["clip"][index], ranked[index].reference, *hypotheses,
+                     f"{ranked[index].cer:.3f}", f"{ranked[index].wer:.3f}"])
+    return rows
+
+
+def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ...] | None,
+                     results: list[SplitResult], empty: list[str]) -> str:
+    decoders = list(results[0].scores)
+    lines = [
+        f"# Evaluation of `{name}`", "",
+        "## Model", "",
+        f"- file: `{info['path']}` (sha256 {info['sha256']})",
+        f"- parameters: {info['parameters']:,}",
+        f"- input: {' x '.join(str(d) for d in info['input_shape'])} (frames x height x width x channels)",
+        "", "## Data", "",
+        f"- split table: `{SPLIT_FILE}` (sha256 {layout.file_hash(SPLIT_FILE)}), mouth arrays under `{MOUTH_DIR}/`",
+        *(f"- {result.name}: {len(result.clips)} clips, {result.clips['speaker'].nunique()} speakers"
+          for result in results),
+        *(f"- {split}: no clips in the split table, not scored" for split in empty),
+        "", "## Parameters (`evaluate`)", "",
+        *(f"- {key}: {value}" for key, value in settings.items()),
+        "", "## Results", "",
+        "CER/WER: corpus rates (edit operations / reference length); *mean*: mean of per-clip rates. "
+        "References and hypotheses are normalised alike (`lipflow.text.normalise`). "
+        "BLEU: corpus word BLEU (sacrebleu), 0-1. S/D/I: substitutions/deletions/insertions.",
+        "",
+    ]
+    if words is not None:
+        lines += [f"`{decode.BEAM_SNAP}` is the `{decode.BEAM}` output with each word replaced by the nearest "
+                  f"of the {len(words)} corpus words (edit distance): a vocabulary prior, not what the model read.", ""]
+    lines += _markdown_table(
+        ["split", "decoder", "clips", "CER", "WER", "CER mean", "WER mean", "BLEU", "sentence acc.",
+         "chars S/D/I", "words S/D/I"],
+        _results_rows(results))
+    for result in results:
+        lines += ["", f"## Worst clips: {result.name} (by `{RANKING_DECODER}` CER)", ""]
+        lines += _markdown_table(["clip", "reference", *decoders, "CER", "WER"],
+                                 _worst_rows(result, settings["worst_clips"]))
+    lines += ["", "## Environment", "", *(f"- {key}: {value}" for key, value in environment().items()), ""]
+    return "\n".join(lines)

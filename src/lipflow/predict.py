@@ -1,0 +1,67 @@
+"""One video of any container and frame rate -> the sentence read from the speaker's lips.
+
+It runs the pipeline's own code with the pipeline's parameters: the fps stage's conversion
+(:func:`lipflow.media.convert_fps`), the mouth stage's extraction
+(:func:`lipflow.stages.mouth.extract`) and the evaluate stage's batching and decoders, so a
+prediction sees exactly what evaluation saw.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+
+from . import media, models
+from .evaluate import run as evaluate_run
+from .files import atomic_path
+from .project import Project
+from .records import StageError
+from .stages import fps as fps_stage, mouth
+from .train.loop import RunPaths
+from .train.vanilla import MODELS_DIR, REPORTS_DIR
+
+
+@dataclass
+class Prediction:
+    sentences: dict[str, str]
+    """Decoder name -> sentence (raw decoders and, when ``evaluate.snap``, the snapped one)."""
+    mouths: mouth.Mouths
+
+
+def default_model(project: Project) -> Path:
+    """The model the train stage writes for ``train.run``."""
+    run = project.params["train"]["run"]
+    return RunPaths(MODELS_DIR / run, REPORTS_DIR / run).best_model
+
+
+def predict(project: Project, video: Path, model_path: Path) -> Prediction:
+    """Raises :class:`StageError` with a one-line reason (no face, no video, wrong shape)."""
+    video, model_path = Path(video), Path(model_path)
+    if not video.is_file():
+        raise StageError(f"{video}: no such file")
+    if not model_path.is_file():
+        raise StageError(f"{model_path}: model not found (train one, or pass --model)")
+    with tempfile.TemporaryDirectory(prefix="lipflow-predict-") as folder:
+        converted = Path(folder) / "video.mp4"
+        media.convert_fps(video, converted, **project.params[fps_stage.NAME])
+        mouths = mouth.extract(converted, project.params[mouth.NAME])
+    model = models.load_model(model_path)
+    if not evaluate_run.fits(mouths.frames.shape, model):
+        raise StageError(f"mouth crops of shape {mouths.frames.shape} do not fit the model input "
+                         f"{model.input_shape[1:]}: params.yaml mouth differs from the model's training")
+    settings = project.params["evaluate"]
+    words = evaluate_run.snap_words(project) if settings["snap"] else None
+    decoded = evaluate_run.transcribe(model, [mouths.frames], settings, words)
+    return Prediction({decoder: sentences[0] for decoder, sentences in decoded.items()}, mouths)
+
+
+def write_preview(prediction: Prediction, dest: Path, columns: int) -> Path:
+    """Contact sheet of the crops the model read (the mouth stage's preview layout)."""
+    sheet = mouth.contact_sheet(prediction.mouths.arrays(), columns)
+    with atomic_path(dest) as tmp:
+        if not cv2.imwrite(str(tmp), sheet):
+            raise StageError(f"could not write {dest}")
+    return dest
