@@ -20,8 +20,8 @@ from .files import atomic_path
 from .project import Project
 from .records import StageError
 from .stages import fps as fps_stage, mouth
-from .train.loop import RunPaths
-from .train.vanilla import MODELS_DIR, REPORTS_DIR
+from .train.loop import BEST_MODEL
+from .train.vanilla import MODELS_DIR
 
 
 @dataclass
@@ -31,10 +31,9 @@ class Prediction:
     mouths: mouth.Mouths
 
 
-def default_model(project: Project) -> Path:
-    """The model the train stage writes for ``train.run``."""
-    run = project.params["train"]["run"]
-    return RunPaths(MODELS_DIR / run, REPORTS_DIR / run).best_model
+def default_model(project: Project, run: str | None = None) -> Path:
+    """The best model a training run writes (default: the vanilla run, ``train.run``)."""
+    return MODELS_DIR / (run or project.params["train"]["run"]) / BEST_MODEL
 
 
 def predict(project: Project, video: Path, model_path: Path) -> Prediction:
