@@ -1,0 +1,16 @@
+# The embedded corpus, one job per clip (only when dataset.kind is synthetic): synthetic
+# speakers saying the sentences, written where real recordings would be, with truth files.
+
+
+rule synth:
+    input:
+        code=stage_code("synth"),
+    output:
+        record("synth"),
+    params:
+        clip=clip_key,
+        **stage_params("synth"),
+    conda:
+        "../envs/lipflow.yaml"
+    shell:
+        "lipflow synth --clip {params.clip:q}"

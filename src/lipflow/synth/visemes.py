@@ -1,0 +1,126 @@
+"""espeak-ng phonemes -> visemes -> a smooth mouth-shape track sampled at the video frames.
+
+A learnable corpus matters more than realism: classes that real lips blur together
+(p/b/m, t/d/n/l/r, k/c at word starts) get shapes that differ as much as is plausible,
+and geminates show because a stop's closure lasts as long as its silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .speech import PAUSE_PREFIX, Phone
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A mouth pose; every field blends linearly, which is what coarticulation needs."""
+
+    open: float          # inner lip gap, fraction of the rest mouth width
+    width: float         # mouth width, fraction of the rest width
+    round: float         # 0 lens-shaped (spread) .. 1 oval (rounded, protruded)
+    upper_teeth: float   # 0..1 visible
+    lower_teeth: float   # 0..1 visible
+    tongue: float        # 0..1 visible
+    tongue_height: float  # 0 on the floor of the mouth .. 1 touching the upper teeth
+    lips: float          # lip thickness, 1 = relaxed, < 1 pressed, > 1 pushed out
+    tuck: float          # 0..1 lower lip drawn up under the upper teeth (f, v)
+
+
+FIELDS = [f.name for f in fields(Shape)]
+#                     open  width round  up  low tongue t_h  lips tuck
+VISEMES = {
+    "rest":          Shape(0.00, 1.00, 0.2, 0.0, 0.0, 0.0, 0.0, 1.00, 0.0),
+    "p":             Shape(0.00, 0.92, 0.0, 0.0, 0.0, 0.0, 0.0, 0.45, 0.0),
+    "b":             Shape(0.00, 0.88, 0.5, 0.0, 0.0, 0.0, 0.0, 1.35, 0.0),
+    "m":             Shape(0.00, 1.04, 0.1, 0.0, 0.0, 0.0, 0.0, 0.75, 0.0),
+    "f":             Shape(0.20, 1.02, 0.0, 1.0, 0.0, 0.0, 0.0, 0.85, 1.0),
+    "v":             Shape(0.24, 0.95, 0.3, 0.7, 0.0, 0.0, 0.0, 1.10, 0.7),
+    "t":             Shape(0.16, 1.05, 0.1, 1.0, 1.0, 0.6, 1.0, 0.90, 0.0),
+    "d":             Shape(0.22, 1.00, 0.2, 0.8, 0.6, 0.9, 0.9, 1.00, 0.0),
+    "n":             Shape(0.12, 0.98, 0.3, 0.3, 0.0, 1.0, 0.8, 1.05, 0.0),
+    "l":             Shape(0.30, 1.00, 0.2, 0.6, 0.2, 1.0, 1.0, 1.00, 0.0),
+    "r":             Shape(0.24, 0.90, 0.5, 0.0, 0.6, 1.0, 0.55, 1.15, 0.0),
+    "s":             Shape(0.06, 1.15, 0.0, 1.0, 1.0, 0.0, 0.0, 0.85, 0.0),
+    "ts":            Shape(0.10, 1.10, 0.1, 1.0, 1.0, 0.3, 1.0, 0.90, 0.0),
+    "sh":            Shape(0.14, 0.78, 0.9, 1.0, 1.0, 0.0, 0.0, 1.40, 0.0),
+    "palatal":       Shape(0.10, 1.12, 0.0, 0.5, 0.5, 0.8, 0.6, 0.90, 0.0),
+    "k":             Shape(0.30, 0.96, 0.3, 0.0, 0.3, 0.7, 0.2, 1.00, 0.0),
+    "g":             Shape(0.34, 0.92, 0.5, 0.0, 0.0, 0.5, 0.1, 1.10, 0.0),
+    "w":             Shape(0.10, 0.66, 1.0, 0.0, 0.0, 0.0, 0.0, 1.45, 0.0),
+    "a":             Shape(0.62, 1.05, 0.5, 0.4, 0.2, 0.3, 0.0, 1.00, 0.0),
+    "e":             Shape(0.30, 1.12, 0.1, 0.6, 0.3, 0.2, 0.2, 0.95, 0.0),
+    "E":             Shape(0.42, 1.10, 0.3, 0.5, 0.2, 0.2, 0.1, 0.95, 0.0),
+    "i":             Shape(0.16, 1.20, 0.0, 0.9, 0.9, 0.0, 0.0, 0.85, 0.0),
+    "o":             Shape(0.34, 0.78, 0.9, 0.1, 0.0, 0.2, 0.0, 1.25, 0.0),
+    "O":             Shape(0.48, 0.86, 0.8, 0.2, 0.0, 0.3, 0.0, 1.15, 0.0),
+    "u":             Shape(0.16, 0.64, 1.0, 0.0, 0.0, 0.0, 0.0, 1.50, 0.0),
+    "schwa":         Shape(0.22, 1.00, 0.4, 0.2, 0.1, 0.2, 0.3, 1.00, 0.0),
+}
+PHONEME_VISEMES = {
+    "p": "p", "b": "b", "m": "m", "f": "f", "v": "v",
+    "t": "t", "d": "d", "n": "n", "N": "n", "l": "l",
+    "*": "r", "R": "r", "r": "r",
+    "s": "s", "ss": "s", "z": "s", "ts": "ts", "dz": "ts",
+    "S": "sh", "Z": "sh", "tS": "sh", "dZ": "sh",
+    "j": "palatal", ";": "palatal", "n^": "palatal", "l^": "palatal",
+    "k": "k", "g": "g", "x": "k", "h": "schwa",
+    "w": "w",
+    "a": "a", "e": "e", "E": "E", "i": "i", "I": "i", "y": "i",
+    "o": "o", "O": "O", "u": "u", "U": "u", "@": "schwa", "@-": "schwa", "3": "schwa",
+}
+_DECORATION = re.compile(r"[:\[\d]+$")
+"""espeak-ng marks length (t:), dental place (t[) and variants (ts2, w2) after the base name."""
+
+
+GRID_STEP_S = 0.002
+"""Time resolution of the shape track before it is sampled at the frames."""
+
+
+class VisemeError(ValueError):
+    """A phoneme with no viseme: extend PHONEME_VISEMES rather than guess."""
+
+
+def viseme(phoneme: str) -> str:
+    if phoneme.startswith(PAUSE_PREFIX):
+        return "rest"
+    for name in (phoneme, _DECORATION.sub("", phoneme), phoneme.rstrip(":")):
+        if name in PHONEME_VISEMES:
+            return PHONEME_VISEMES[name]
+    raise VisemeError(f"espeak-ng phoneme {phoneme!r} has no viseme")
+
+
+def pose(name: str) -> np.ndarray:
+    """A viseme's shape as a row in :data:`FIELDS` order, what :func:`shape_track` yields."""
+    return np.array([getattr(VISEMES[name], f) for f in FIELDS])
+
+
+def shape_track(phones: list[Phone], offset: float, frame_times: np.ndarray, coarticulation: float) -> np.ndarray:
+    """Mouth shapes at ``frame_times`` (seconds), one row per frame, columns :data:`FIELDS`.
+
+    Each phone holds its viseme's target for its interval (shifted by ``offset``, the
+    lead-in); a Gaussian of ``coarticulation`` seconds blends neighbours, and the track is
+    averaged over each frame's exposure so short phones still leave a trace.
+    """
+    step = GRID_STEP_S
+    rest = pose("rest")
+    duration = float(frame_times[-1]) + 1.0 if len(frame_times) else 0.0
+    grid = np.arange(0.0, duration, step)
+    track = np.tile(rest, (len(grid), 1))
+    for phone in phones:
+        inside = (grid >= phone.start + offset) & (grid < phone.end + offset)
+        track[inside] = pose(viseme(phone.name))
+    radius = int(3 * coarticulation / step)
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) * step / coarticulation) ** 2) if radius else np.ones(1)
+    kernel /= kernel.sum()
+    padded = np.pad(track, ((radius, radius), (0, 0)), mode="edge")
+    smooth = np.stack([np.convolve(padded[:, c], kernel, mode="valid") for c in range(track.shape[1])], axis=1)
+    frame_step = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else step
+    rows = []
+    for t in frame_times:
+        window = (grid >= t - frame_step / 2) & (grid < t + frame_step / 2)
+        rows.append(smooth[window].mean(axis=0) if window.any() else smooth[min(int(t / step), len(grid) - 1)])
+    return np.array(rows)
