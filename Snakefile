@@ -7,7 +7,10 @@ min_version("9.0")
 
 
 include: "rules/common.smk"
+include: "rules/corpus.smk"
 include: "rules/prepare.smk"
+include: "rules/mouth.smk"
+include: "rules/model.smk"
 
 
 rule prepare:
@@ -20,3 +23,6 @@ rule all:
     default_target: True
     input:
         rules.prepare.input,
+        manifest("mouth"),
+        rules.split.output,
+        rules.evaluate.output,

@@ -38,6 +38,10 @@ def clip_keys():
 
 
 def source_video(wildcards):
+    """What the fps job reads: the recording, or for the synthetic corpus the synth job's
+    record (its video exists only when that job succeeded; the fps job reports it if not)."""
+    if PARAMS["dataset"]["kind"] == "synthetic":
+        return str(layout.stage_dir("synth") / f"{clip_key(wildcards)}.record.json")
     return SOURCES[clip_key(wildcards)]
 
 

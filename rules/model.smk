@@ -34,3 +34,44 @@ rule evaluate:
         "../envs/lipflow.yaml"
     shell:
         "lipflow evaluate"
+
+
+# Online knowledge distillation (not part of `all`: `snakemake --cores 2 kd`).
+KD_RUN = PARAMS["kd"]["run"]
+
+
+rule train_kd:
+    input:
+        split=rules.split.output,
+        mouth=all_records("mouth"),
+        code=stage_code("train_kd"),
+    output:
+        model=f"models/{KD_RUN}/model.keras",
+        metrics=f"reports/train/{KD_RUN}/metrics.json",
+    params:
+        **stage_params("train_kd"),
+    conda:
+        "../envs/lipflow.yaml"
+    shell:
+        "lipflow train-kd"
+
+
+rule evaluate_kd:
+    input:
+        model=rules.train_kd.output.model,
+        split=rules.split.output,
+        code=stage_code("evaluate_kd"),
+    output:
+        metrics=f"reports/eval/{KD_RUN}/metrics.json",
+        summary=report(f"reports/eval/{KD_RUN}/summary.md", category="Evaluation", caption="../workflow/report/summary.rst"),
+    params:
+        **stage_params("evaluate_kd"),
+    conda:
+        "../envs/lipflow.yaml"
+    shell:
+        "lipflow evaluate --kd"
+
+
+rule kd:
+    input:
+        rules.evaluate_kd.output,

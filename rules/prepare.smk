@@ -12,18 +12,23 @@ rule fps:
     params:
         clip=clip_key,
         **stage_params("fps"),
+    conda:
+        "../envs/lipflow.yaml"
     shell:
         "lipflow fps --clip {params.clip:q}"
 
 
 rule fragments:
     input:
+        video=source_video,
         code=stage_code("fragments"),
     output:
         record("fragments"),
     params:
         clip=clip_key,
         **stage_params("fragments"),
+    conda:
+        "../envs/lipflow.yaml"
     shell:
         "lipflow fragments --clip {params.clip:q}"
 
@@ -38,6 +43,8 @@ rule align:
     params:
         clip=clip_key,
         **stage_params("align"),
+    conda:
+        "../envs/lipflow.yaml"
     shell:
         "lipflow align --clip {params.clip:q}"
 
@@ -52,6 +59,8 @@ rule align_convert:
     params:
         clip=clip_key,
         **stage_params("align_convert"),
+    conda:
+        "../envs/lipflow.yaml"
     shell:
         "lipflow align-convert --clip {params.clip:q}"
 
@@ -65,6 +74,8 @@ rule manifest:
         stage="|".join(s for s, spec in pipeline.STAGES.items() if spec.per_clip),
     params:
         command=lambda wildcards: pipeline.STAGES[wildcards.stage].command,
+    conda:
+        "../envs/lipflow.yaml"
     shell:
         "lipflow manifest {params.command:q}"
 
@@ -77,5 +88,7 @@ rule alignment_report:
         str(layout.METRICS / "alignment.json"),
     params:
         **stage_params("alignment_report"),
+    conda:
+        "../envs/lipflow.yaml"
     shell:
         "lipflow alignment-report"

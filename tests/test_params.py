@@ -57,3 +57,14 @@ def test_missing_and_malformed_params_files(tmp_path):
 def test_fingerprint_is_stable_and_sensitive():
     assert params.fingerprint({"a": 1, "b": 2}) == params.fingerprint({"b": 2, "a": 1})
     assert params.fingerprint({"a": 1}) != params.fingerprint({"a": 2})
+
+
+def test_synthetic_corpus_and_recordings_have_separate_roots(tmp_path):
+    data = repo_params()
+    data["dataset"].update(kind="synthetic", root="my/recordings")
+    with pytest.raises(params.ParamsError, match="dataset.root: the synthetic corpus is generated into data/corpus"):
+        params.validate(data, base=tmp_path)
+    (tmp_path / "data/corpus").mkdir(parents=True)
+    data["dataset"].update(kind="italian", root="data/corpus")
+    with pytest.raises(params.ParamsError, match="belongs to the synthetic corpus"):
+        params.validate(data, base=tmp_path)

@@ -9,10 +9,13 @@ from pathlib import Path
 DATA = Path("data")
 REPORTS = Path("reports")
 STAGE_DIRS = {
+    "synth": DATA / "synth",
     "fps": DATA / "fps",
     "fragments": DATA / "fragments",
     "align": DATA / "align_json",
     "align_convert": DATA / "align",
+    "mouth": DATA / "mouth",
+    "split": DATA / "split",
 }
 METRICS = REPORTS / "metrics"
 

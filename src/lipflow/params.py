@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 DEFAULT_PATH = Path("params.yaml")
+SYNTHETIC_ROOT = Path("data/corpus")
 BUILTIN_PREFIX = "builtin:"
 
 
@@ -68,8 +69,17 @@ def _check_paths(params: dict, base: Path) -> None:
             )
     elif not (base / sentences).is_file():
         raise ParamsError(f"dataset.sentences: file not found: {sentences}")
-    if dataset["kind"] != "synthetic" and not (base / dataset["root"]).is_dir():
-        raise ParamsError(f"dataset.root: folder not found: {dataset['root']}")
+    root = Path(dataset["root"])
+    if dataset["kind"] == "synthetic" and root != SYNTHETIC_ROOT:
+        raise ParamsError(
+            f"dataset.root: the synthetic corpus is generated into {SYNTHETIC_ROOT} (a declared output of the "
+            f"synth stage); set dataset.root: {SYNTHETIC_ROOT}, or dataset.kind to your recordings' kind"
+        )
+    if dataset["kind"] != "synthetic":
+        if root == SYNTHETIC_ROOT:
+            raise ParamsError(f"dataset.root: {SYNTHETIC_ROOT} belongs to the synthetic corpus; put recordings elsewhere")
+        if not (base / root).is_dir():
+            raise ParamsError(f"dataset.root: folder not found: {dataset['root']}")
     extra = params["synth"]["extra_sentences"]
     if extra is not None and not (base / extra).is_file():
         raise ParamsError(f"synth.extra_sentences: file not found: {extra}")

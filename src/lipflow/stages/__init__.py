@@ -16,14 +16,13 @@ from tqdm import tqdm
 from ..datasets import Clip
 from ..layout import stage_dir
 from ..project import Project
-from ..records import Manifest, Record, build_manifest, load_record, write_manifest
+from ..records import FAILED, Manifest, Record, build_manifest, load_record, record_path, write_manifest
 
 
 @dataclass(frozen=True)
 class ClipStage:
     name: str
     run_clip: Callable[[Project, Clip, bool], Record]
-    help: str
 
 
 def upstream(clip_key: str, *stages: str) -> list[Record]:
@@ -31,23 +30,37 @@ def upstream(clip_key: str, *stages: str) -> list[Record]:
     return [load_record(stage, stage_dir(stage), clip_key) for stage in stages]
 
 
-def manifest(project: Project, stage: ClipStage) -> Manifest:
+def _missing_clip(stage: str, key: str, reason: str) -> Record:
+    """A job asked for a clip that is not (or no longer) in the dataset, e.g. a synthetic clip
+    whose generation failed: its record says so, and the run goes on."""
+    record = Record(key, stage, FAILED, reason)
+    record.save(record_path(stage_dir(stage), key))
+    return record
+
+
+def manifest(project: Project, stage_name: str) -> Manifest:
     clips, rejected = project.discover()
-    result = build_manifest(stage.name, stage_dir(stage.name), clips, rejected)
+    result = build_manifest(stage_name, stage_dir(stage_name), clips, rejected)
     write_manifest(result)
     return result
 
 
 def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None, force: bool = False) -> list[Record]:
     """Run ``stage`` on the clips named by ``keys`` (all when None); all -> manifest too."""
+    missing: list[Record] = []
     if keys:
-        clips = [project.clip(key) for key in keys]
+        clips = []
+        for key in keys:
+            try:
+                clips.append(project.clip(key))
+            except KeyError as error:
+                missing.append(_missing_clip(stage.name, key, error.args[0]))
     else:
         clips, _ = project.discover()
-    records = [
+    records = missing + [
         stage.run_clip(project, clip, force)
         for clip in tqdm(clips, desc=stage.name, unit="clip", disable=len(clips) < 2)
     ]
     if not keys:
-        print(manifest(project, stage).summary())
+        print(manifest(project, stage.name).summary())
     return records

@@ -110,4 +110,4 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, earlier, force)
 
 
-STAGE = ClipStage(NAME, run, "force-align every clip's fragments to its audio with aeneas (JSON)")
+STAGE = ClipStage(NAME, run)

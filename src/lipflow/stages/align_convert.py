@@ -41,4 +41,4 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, earlier, force)
 
 
-STAGE = ClipStage(NAME, run, "convert every aeneas JSON to a GRID-style .align file")
+STAGE = ClipStage(NAME, run)

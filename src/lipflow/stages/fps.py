@@ -45,4 +45,4 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, force=force)
 
 
-STAGE = ClipStage(NAME, run, "convert every clip to a constant frame rate (default 25 fps), keeping the audio")
+STAGE = ClipStage(NAME, run)

@@ -48,4 +48,4 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
     return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, force=force)
 
 
-STAGE = ClipStage(NAME, run, "write the aeneas fragment text (sil, words, sil) of every clip's sentence")
+STAGE = ClipStage(NAME, run)
