@@ -42,7 +42,8 @@ def parts(table: list[dict]) -> dict[str, set[str]]:
     return result
 
 
-def test_random_split_is_deterministic_and_seeded(dataset):
+def test_random_split_is_deterministic_and_seeded(dataset, project):
+    project.set_params(**{"split.val_fraction": 0.2, "split.test_fraction": 0.0})
     assert cli.main(["split"]) == 0
     first = split.split_path().read_bytes()
     assert cli.main(["split"]) == 0
