@@ -97,7 +97,7 @@ def test_dvc_experiments_and_metrics_diff(grid_project):
     assert changed["mean_word_frames"]["new"] != baseline["mean_word_frames"]
 
     run("git", "checkout", "-q", "--", ".")
-    run("dvc", "checkout", "-q")
+    run("dvc", "checkout", "-q", "--with-deps", REPORT_STAGE)
     run("dvc", "exp", "run", REPORT_STAGE, "--temp", "-n", "head-max", "-S", "align.detect_head_max=0.2")
     shown = json.loads(run("dvc", "exp", "show", "--json").stdout)
     text = json.dumps(shown)
