@@ -22,7 +22,7 @@ wildcard_constraints:
 def _sources():
     """Clip key -> source video: planned from params for the synthetic corpus (it does not
     exist yet when the DAG is built), found on disk otherwise."""
-    if PARAMS["dataset"]["kind"] == "synthetic":
+    if lipflow.params.is_synthetic(PARAMS):
         from lipflow.stages import synth
 
         relative = synth.planned_clips(PARAMS)
@@ -40,7 +40,7 @@ def clip_keys():
 def source_video(wildcards):
     """What the fps job reads: the recording, or for the synthetic corpus the synth job's
     record (its video exists only when that job succeeded; the fps job reports it if not)."""
-    if PARAMS["dataset"]["kind"] == "synthetic":
+    if lipflow.params.is_synthetic(PARAMS):
         return str(layout.stage_dir("synth") / f"{clip_key(wildcards)}.record.json")
     return SOURCES[clip_key(wildcards)]
 

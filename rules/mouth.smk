@@ -19,6 +19,7 @@ rule mouth:
 rule split:
     input:
         all_records("mouth"),
+        all_records("align_convert"),
         code=stage_code("split"),
     output:
         str(layout.stage_dir("split") / "split.tsv"),

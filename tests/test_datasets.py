@@ -34,3 +34,31 @@ def test_builtin_table_has_the_19_reference_sentences():
 def test_user_table(tmp_path):
     (tmp_path / "mine.tsv").write_text("id\ttext\nA\tCiao a tutti.\n", encoding="utf-8")
     assert read_sentences("mine.tsv", tmp_path) == {"A": "Ciao a tutti."}
+
+
+def test_grid_discovery_reads_both_layouts_and_reports_missing_speakers(tmp_path):
+    from lipflow.datasets import discover_grid
+
+    for relative in ["s1/bbaf2n.mpg", "s1/align/bbaf2n.align", "s2/video/mpg_6000/lbax4n.mpg", "s2/notgrid.mpg",
+                     "s2/lbax4n.mpg", "s4/pwij3p.mpg", "loose.mpg", "s4/pwij3p.truth.json"]:
+        touch(tmp_path, relative)
+    clips, rejected = discover_grid(tmp_path, ["mpg"], read_sentences("builtin:grid"))
+    assert [(c.key, c.sentence_id) for c in clips] == [("s1/bbaf2n", "bbaf2n"), ("s2/lbax4n", "lbax4n"),
+                                                         ("s4/pwij3p", "pwij3p")]
+    reasons = {r.key: r.reason for r in rejected}
+    assert "duplicate clip" in reasons["s2/lbax4n"]
+    assert "not a GRID sentence code" in reasons["s2/notgrid"]
+    assert "speaker folder" in reasons["loose"]
+    assert reasons["s3"] == "no clips of speaker s3"
+    assert len(rejected) == 4
+
+
+def test_grid_discovery_names_the_known_missing_speaker(tmp_path):
+    from lipflow.datasets import discover_grid
+
+    for number in (20, 22):
+        touch(tmp_path, f"s{number}/bbaf2n.mpg")
+    _, rejected = discover_grid(tmp_path, ["mpg"], read_sentences("builtin:grid"))
+    reasons = {r.key: r.reason for r in rejected}
+    assert "GRID has no video of this speaker" in reasons["s21"]
+    assert len(reasons) == 20 and "s1" in reasons

@@ -28,6 +28,10 @@ def test_repository_params_are_valid():
         (lambda p: p["dataset"].update(sentences="no/such/table.tsv"), r"dataset\.sentences: file not found"),
         (lambda p: p["dataset"].update(sentences="builtin:klingon"), r"dataset\.sentences: no built-in table"),
         (lambda p: p["dataset"].update(kind="italian", root="no/such/folder"), r"dataset\.root: folder not found"),
+        (lambda p: p["dataset"].update(kind="grid_synthetic"), r"dataset\.sentences: dataset\.kind grid_synthetic needs builtin:grid"),
+        (lambda p: p["dataset"].update(sentences="builtin:grid"), r"dataset\.sentences: builtin:grid is for dataset\.kind grid"),
+        (lambda p: p["dataset"].update(kind="grid_synthetic", sentences="builtin:grid"), r"dataset\.language: GRID is English"),
+        (lambda p: p["mouth"].update(frames="many"), r"mouth\.frames"),
     ],
 )
 def test_bad_params_name_the_key(tmp_path, edit, message):
@@ -68,3 +72,13 @@ def test_synthetic_corpus_and_recordings_have_separate_roots(tmp_path):
     data["dataset"].update(kind="italian", root="data/corpus")
     with pytest.raises(params.ParamsError, match="belongs to the synthetic corpus"):
         params.validate(data, base=tmp_path)
+
+
+@pytest.mark.parametrize("kind, sentences, language, frames", [
+    ("synthetic", "builtin:italian", "ita", 100), ("grid_synthetic", "builtin:grid", "eng", 75),
+])
+def test_auto_frames_follow_the_dataset(tmp_path, kind, sentences, language, frames):
+    data = repo_params()
+    data["dataset"].update(kind=kind, sentences=sentences, language=language)
+    assert data["mouth"]["frames"] == "auto"
+    assert params.validate(data, base=tmp_path)["mouth"]["frames"] == frames

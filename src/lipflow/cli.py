@@ -132,7 +132,7 @@ def _run_synth(args) -> int:
     from .stages import synth
 
     params = params_mod.load(args.params)
-    if params["dataset"]["kind"] != "synthetic":
+    if not params_mod.is_synthetic(params):
         for folder in (params_mod.SYNTHETIC_ROOT, layout.stage_dir(synth.NAME)):
             folder.mkdir(parents=True, exist_ok=True)
         print(f"synth: dataset.kind is {params['dataset']['kind']}: no corpus generated, "

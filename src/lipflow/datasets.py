@@ -1,6 +1,7 @@
 """Where the clips and their sentences are.
 
-A dataset is ``<root>/s<k>/<ID>-<initials>.<ext>`` plus a sentence table ``ID -> text``.
+A dataset is ``<root>/s<k>/<ID>-<initials>.<ext>`` plus a sentence table ``ID -> text``, or
+a GRID copy: ``<root>/s<k>/**/<code>.mpg`` whose names are their sentence IDs.
 Discovery never drops a file silently: names that do not parse, unknown sentence IDs and
 duplicate clips come back as :class:`Rejected` entries for the manifests.
 """
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .params import BUILTIN_PREFIX
+from . import grid
+from .params import BUILTIN_PREFIX, GRID_SENTENCES
 
 SPEAKER_DIR = re.compile(r"^s\d+$")
 CLIP_NAME = re.compile(r"^(?P<sentence_id>[^-]+)-(?P<initials>.+)$")
@@ -44,6 +46,8 @@ class Rejected:
 
 def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
     """Sentence table ``id -> text`` from ``builtin:<name>`` or a TSV file (columns id, text)."""
+    if spec == GRID_SENTENCES:
+        return dict(grid.sentence_table())
     if spec.startswith(BUILTIN_PREFIX):
         name = spec[len(BUILTIN_PREFIX):]
         text = resources.files("lipflow").joinpath(f"resources/sentences_{name}.tsv").read_text(encoding="utf-8")
@@ -80,4 +84,37 @@ def discover(root: Path, extensions: list[str], sentences: dict[str, str]) -> tu
             rejected.append(Rejected(path, key, f"duplicate clip: {clips[clip.key].source.name} has the same name"))
         else:
             clips[clip.key] = clip
+    return list(clips.values()), rejected
+
+
+def discover_grid(root: Path, extensions: list[str], sentences: dict[str, str]) -> tuple[list[Clip], list[Rejected]]:
+    """GRID clips: videos anywhere under ``<root>/s<k>/`` (``s1/bbaf2n.mpg`` or
+    ``s1/video/mpg_6000/bbaf2n.mpg``) named by their sentence code; alignment folders are not
+    searched. A gap in the speaker numbers (GRID's s21) is reported as a rejected speaker."""
+    root = Path(root)
+    wanted = {e.lower() for e in extensions}
+    clips: dict[str, Clip] = {}
+    rejected: list[Rejected] = []
+    numbers = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lstrip(".").lower() in wanted):
+        relative = path.relative_to(root)
+        speaker = relative.parts[0]
+        if len(relative.parts) < 2 or not SPEAKER_DIR.match(speaker):
+            rejected.append(Rejected(path, relative.with_suffix("").as_posix(),
+                                     "not under a speaker folder s<k>/ of the dataset root"))
+            continue
+        key = f"{speaker}/{path.stem}"
+        if not grid.is_name(path.stem) or path.stem not in sentences:
+            rejected.append(Rejected(path, key, "file name is not a GRID sentence code "
+                                                "(command colour preposition letter digit adverb, e.g. bbaf2n)"))
+        elif key in clips:
+            rejected.append(Rejected(path, key, f"duplicate clip: {clips[key].source} has the same name"))
+        else:
+            clips[key] = Clip(speaker, path.stem, path.stem, path)
+            numbers.append(grid.speaker_number(speaker))
+    for number in range(1, max(numbers, default=0) + 1):
+        speaker = f"s{number}"
+        if number not in numbers:
+            known = " (GRID has no video of this speaker)" if speaker in grid.MISSING_SPEAKERS else ""
+            rejected.append(Rejected(root / speaker, speaker, f"no clips of speaker {speaker}{known}"))
     return list(clips.values()), rejected

@@ -18,6 +18,15 @@ import yaml
 DEFAULT_PATH = Path("params.yaml")
 SYNTHETIC_ROOT = Path("data/corpus")
 BUILTIN_PREFIX = "builtin:"
+SYNTHETIC_KINDS = ("synthetic", "grid_synthetic")
+"""Kinds whose corpus the synth stage generates into :data:`SYNTHETIC_ROOT`."""
+GRID_KINDS = ("grid", "grid_synthetic")
+"""Kinds in GRID's layout: <code>.mpg videos with shipped .align files, 3 s clips."""
+GRID_SENTENCES = BUILTIN_PREFIX + "grid"
+GRID_LANGUAGE = "eng"
+CLIP_FRAMES = {"grid": 75, "grid_synthetic": 75}
+"""``mouth.frames: auto`` by dataset kind (GRID: 3 s at 25 fps); other kinds 100 (4 s)."""
+DEFAULT_CLIP_FRAMES = 100
 
 
 class ParamsError(ValueError):
@@ -55,6 +64,35 @@ def validate(params: dict, base: Path = Path(".")) -> dict:
     if errors:
         raise ParamsError(_describe(errors[0]))
     _check_paths(params, base)
+    _check_grid(params["dataset"])
+    return _resolve(params)
+
+
+def is_grid(params: dict) -> bool:
+    return params["dataset"]["kind"] in GRID_KINDS
+
+
+def is_synthetic(params: dict) -> bool:
+    return params["dataset"]["kind"] in SYNTHETIC_KINDS
+
+
+def _check_grid(dataset: dict) -> None:
+    """The GRID kinds name their sentences by the GRID grammar; any other table cannot match."""
+    grid_kind = dataset["kind"] in GRID_KINDS
+    if grid_kind and dataset["sentences"] != GRID_SENTENCES:
+        raise ParamsError(f"dataset.sentences: dataset.kind {dataset['kind']} needs {GRID_SENTENCES} "
+                          f"(GRID file names spell their sentences), not {dataset['sentences']}")
+    if not grid_kind and dataset["sentences"] == GRID_SENTENCES:
+        raise ParamsError(f"dataset.sentences: {GRID_SENTENCES} is for dataset.kind grid or grid_synthetic")
+    if grid_kind and dataset["language"] != GRID_LANGUAGE:
+        raise ParamsError(f"dataset.language: GRID is English; set dataset.language: {GRID_LANGUAGE}")
+
+
+def _resolve(params: dict) -> dict:
+    """Fill in the values params.yaml leaves to the dataset (``auto``), so no stage guesses them."""
+    mouth = params["mouth"]
+    if mouth["frames"] == "auto":
+        mouth["frames"] = CLIP_FRAMES.get(params["dataset"]["kind"], DEFAULT_CLIP_FRAMES)
     return params
 
 
@@ -70,12 +108,12 @@ def _check_paths(params: dict, base: Path) -> None:
     elif not (base / sentences).is_file():
         raise ParamsError(f"dataset.sentences: file not found: {sentences}")
     root = Path(dataset["root"])
-    if dataset["kind"] == "synthetic" and root != SYNTHETIC_ROOT:
+    if dataset["kind"] in SYNTHETIC_KINDS and root != SYNTHETIC_ROOT:
         raise ParamsError(
             f"dataset.root: the synthetic corpus is generated into {SYNTHETIC_ROOT} (a declared output of the "
             f"synth stage); set dataset.root: {SYNTHETIC_ROOT}, or dataset.kind to your recordings' kind"
         )
-    if dataset["kind"] != "synthetic":
+    if dataset["kind"] not in SYNTHETIC_KINDS:
         if root == SYNTHETIC_ROOT:
             raise ParamsError(f"dataset.root: {SYNTHETIC_ROOT} belongs to the synthetic corpus; put recordings elsewhere")
         if not (base / root).is_dir():
@@ -87,7 +125,8 @@ def _check_paths(params: dict, base: Path) -> None:
 
 def builtin_tables() -> list[str]:
     files = resources.files("lipflow").joinpath("resources").iterdir()
-    return sorted(f.name[len("sentences_"):-len(".tsv")] for f in files if f.name.startswith("sentences_"))
+    tables = [f.name[len("sentences_"):-len(".tsv")] for f in files if f.name.startswith("sentences_")]
+    return sorted([*tables, GRID_SENTENCES[len(BUILTIN_PREFIX):]])
 
 
 def load(path: Path | str = DEFAULT_PATH) -> dict:

@@ -52,25 +52,26 @@ STAGES: dict[str, StageSpec] = {
             "convert every clip to a constant frame rate (default 25 fps), keeping the audio",
         ),
         StageSpec(
-            "fragments", "fragments", ("dataset.sentences", "dataset.language", "labels"),
+            "fragments", "fragments", ("dataset.kind", "dataset.sentences", "dataset.language", "labels"),
             ("lipflow.stages.fragments", "lipflow.text"),
             "write the aeneas fragment text (sil, words, sil) of every clip's sentence",
         ),
         StageSpec(
-            "align", "align", ("dataset.language", "align"), ("lipflow.stages.align", "lipflow.media"),
+            "align", "align", ("dataset.kind", "dataset.language", "align"), ("lipflow.stages.align", "lipflow.media"),
             "force-align every clip's fragments to its audio with aeneas (JSON)",
         ),
         StageSpec(
-            "align_convert", "align-convert", ("fps.fps",), ("lipflow.stages.align_convert", "lipflow.alignfile"),
-            "convert every aeneas JSON to a GRID-style .align file",
+            "align_convert", "align-convert", ("dataset.kind", "fps.fps"),
+            ("lipflow.stages.align_convert", "lipflow.alignfile", "lipflow.grid"),
+            "convert every aeneas JSON to a GRID-style .align file (GRID kinds: check and take the shipped one)",
         ),
         StageSpec(
-            "mouth", "mouth", ("mouth",), ("lipflow.stages.mouth",),
+            "mouth", "mouth", ("dataset.kind", "mouth"), ("lipflow.stages.mouth",),
             "crop the mouth of every 25 fps clip (dlib landmarks) into T x H x W x C frames",
         ),
         StageSpec(
-            "split", "split", ("seed", "dataset.sentences", "dataset.language", "split"),
-            ("lipflow.stages.split", "lipflow.text"),
+            "split", "split", ("seed", "dataset.kind", "dataset.sentences", "dataset.language", "split"),
+            ("lipflow.stages.split", "lipflow.text", "lipflow.alignfile"),
             "assign the clips with mouth crops to train/val/test -> data/split/split.tsv", per_clip=False,
         ),
         StageSpec(

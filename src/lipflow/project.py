@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import params as params_mod
-from .datasets import Clip, Rejected, discover, read_sentences
+from .datasets import Clip, Rejected, discover, discover_grid, read_sentences
 
 
 @dataclass
@@ -26,7 +26,8 @@ class Project:
         dataset = self.params["dataset"]
         if not self.root.is_dir():
             return [], []
-        return discover(self.root, dataset["video_extensions"], self.sentences)
+        find = discover_grid if params_mod.is_grid(self.params) else discover
+        return find(self.root, dataset["video_extensions"], self.sentences)
 
     def clip(self, key: str) -> Clip:
         clips, rejected = self.discover()

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from lipflow import cli, project as project_mod
+from lipflow import cli, grid, project as project_mod
 from lipflow.layout import stage_dir
 from lipflow.records import FAILED, OK, Record, record_path
 from lipflow.stages import mouth, split
@@ -104,3 +104,45 @@ def test_lists_mode_follows_the_files_and_refuses_a_leak(dataset, capsys):
     (dataset.root / "val.txt").write_text("s9/0-AB\n")
     with pytest.raises(split.SplitError, match="not in the dataset: s9/0-AB"):
         split.run(project_mod.load())
+
+
+def grid_rows(speakers: list[str], per_speaker: int) -> list[dict]:
+    names = sorted(grid.sentence_table())[:per_speaker]
+    return [{"clip": f"{s}/{n}", "speaker": s, "sentence_id": n, "label": "x", "split": split.EXCLUDED, "reason": ""}
+            for s in speakers for n in names]
+
+
+def grid_settings(mode: str, **changes) -> dict:
+    settings = {"mode": mode, "val_fraction": 0.2, "test_fraction": 0.0, "val_speakers": [], "test_speakers": [],
+                "overlapped_test_clips": 3, "lists": {"train": None, "val": None, "test": None}}
+    return {**settings, **changes}
+
+
+def test_grid_unseen_preset_tests_lipnets_speakers():
+    table = split.assign(grid_rows(["s1", "s2", "s3", "s4", "s20", "s22"], 10), grid_settings("grid_unseen"), 1)
+    tested = {row["speaker"] for row in table if row["split"] == "test"}
+    assert tested == {"s1", "s2", "s20", "s22"}
+    assert sum(row["split"] == "val" for row in table) == 4 and sum(row["split"] == "train" for row in table) == 16
+
+
+def test_grid_reference_preset_leaves_out_other_speakers_by_name():
+    table = split.assign(grid_rows(["s8", "s13", "s19", "s5"], 5), grid_settings("grid_reference"), 1)
+    by_speaker = {}
+    for row in table:
+        by_speaker.setdefault(row["speaker"], set()).add(row["split"])
+    assert by_speaker == {"s8": {"train", "val"}, "s19": {"train", "val"}, "s13": {"test"}, "s5": {"excluded"}}
+    assert all("not in the grid_reference split" in row["reason"] for row in table if row["speaker"] == "s5")
+
+
+def test_grid_overlapped_preset_holds_out_clips_of_every_speaker():
+    table = split.assign(grid_rows(["s1", "s2"], 10), grid_settings("grid_overlapped"), 1)
+    for speaker in ("s1", "s2"):
+        assert sum(row["split"] == "test" for row in table if row["speaker"] == speaker) == 3
+    assert split.assign(grid_rows(["s1", "s2"], 10), grid_settings("grid_overlapped"), 1) == table
+    with pytest.raises(split.SplitError, match="s1 has only 10"):
+        split.assign(grid_rows(["s1", "s2"], 10), grid_settings("grid_overlapped", overlapped_test_clips=10), 1)
+
+
+def test_grid_preset_without_its_test_speakers_is_refused():
+    with pytest.raises(split.SplitError, match="test empty"):
+        split.assign(grid_rows(["s3", "s4"], 5), grid_settings("grid_unseen"), 1)

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from ..datasets import Clip
 from ..layout import stage_dir
 from ..project import Project
-from ..records import FAILED, Manifest, Record, build_manifest, load_record, record_path, write_manifest
+from ..records import FAILED, SKIPPED, Manifest, Record, build_manifest, load_record, record_path, write_manifest
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,15 @@ def _missing_clip(stage: str, key: str, reason: str) -> Record:
     whose generation failed: its record says so, and the run goes on."""
     record = Record(key, stage, FAILED, reason)
     record.save(record_path(stage_dir(stage), key))
+    return record
+
+
+def not_needed_for_grid(stage: str, project: Project, clip: Clip) -> Record:
+    """GRID ships word alignments, so its clips skip the aeneas stages; the record says so and
+    the DAG stays the same for every dataset kind."""
+    record = Record(clip.key, stage, SKIPPED,
+                    f"not needed: GRID ships its word alignments (dataset.kind {project.params['dataset']['kind']})")
+    record.save(record_path(stage_dir(stage), clip.key))
     return record
 
 

@@ -11,11 +11,11 @@ from .. import media
 from ..datasets import Clip
 from ..files import write_json
 from ..layout import artefact, code_hash, stage_dir
-from ..params import fingerprint
+from ..params import fingerprint, is_grid
 from ..pipeline import STAGES
 from ..project import Project
 from ..records import Record, StageError, record_path, run_clip
-from . import ClipStage, upstream
+from . import ClipStage, not_needed_for_grid, upstream
 from . import fps as fps_stage
 from . import fragments as fragments_stage
 
@@ -97,6 +97,8 @@ def align_clip(video: Path, fragments: Path, language: str, settings: dict) -> d
 
 
 def run(project: Project, clip: Clip, force: bool = False) -> Record:
+    if is_grid(project.params):
+        return not_needed_for_grid(NAME, project, clip)
     settings = project.params["align"]
     dest = json_path(clip.key)
     earlier = upstream(clip.key, fps_stage.NAME, fragments_stage.NAME)

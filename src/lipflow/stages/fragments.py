@@ -7,11 +7,11 @@ from .. import text
 from ..datasets import Clip
 from ..files import write_text
 from ..layout import artefact, code_hash, stage_dir
-from ..params import fingerprint
+from ..params import fingerprint, is_grid
 from ..pipeline import STAGES
 from ..project import Project
 from ..records import Record, StageError, record_path, run_clip
-from . import ClipStage
+from . import ClipStage, not_needed_for_grid
 
 NAME = "fragments"
 SILENCE = "sil"
@@ -35,6 +35,8 @@ def fragments_path(clip_key: str):
 
 
 def run(project: Project, clip: Clip, force: bool = False) -> Record:
+    if is_grid(project.params):
+        return not_needed_for_grid(NAME, project, clip)
     sentence = project.sentences[clip.sentence_id]
     max_len = project.params["labels"]["absolute_max_string_len"]
     dest = fragments_path(clip.key)

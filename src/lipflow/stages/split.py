@@ -15,16 +15,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import text
+from .. import alignfile, text
 from ..files import write_text
 from ..layout import stage_dir
+from ..params import is_grid
 from ..project import Project
-from . import mouth, upstream
+from . import align_convert, mouth, upstream
 
 NAME = "split"
 PARTS = ("train", "val", "test")
 EXCLUDED = "excluded"
 COLUMNS = ("clip", "speaker", "sentence_id", "label", "split", "reason")
+GRID_UNSEEN_TEST = ("s1", "s2", "s20", "s22")
+"""LipNet's unseen-speaker evaluation (Assael et al. 2016)."""
+GRID_REFERENCE = {"train": ("s8", "s19", "s23", "s31", "s32"), "test": ("s13", "s14", "s17", "s24", "s33")}
+"""The lip-to-speech reference system's speakers: train/val and test."""
 
 
 class SplitError(ValueError):
@@ -38,11 +43,17 @@ def split_path() -> Path:
 def candidates(project: Project) -> list[dict]:
     """One row per discovered file; ``reason`` is empty for the clips that can be split."""
     clips, rejected = project.discover()
+    grid_kind = is_grid(project.params)
+    needed = (mouth.NAME, align_convert.NAME) if grid_kind else (mouth.NAME,)
     rows = []
     for clip in clips:
-        record = upstream(clip.key, mouth.NAME)[0]
-        label = text.normalise(project.sentences[clip.sentence_id], project.language)
-        reason = "" if record.ok else f"{record.stage} {record.status}: {record.reason}"
+        failed = next((r for r in upstream(clip.key, *needed) if not r.ok), None)
+        reason = f"{failed.stage} {failed.status}: {failed.reason}" if failed else ""
+        if grid_kind and not failed:
+            sentence = " ".join(alignfile.spoken_words(alignfile.read_align(align_convert.align_path(clip.key))))
+        else:
+            sentence = project.sentences[clip.sentence_id]
+        label = text.normalise(sentence, project.language)
         if not label and not reason:
             reason = "the sentence has no words after normalisation"
         rows.append({"clip": clip.key, "speaker": clip.speaker, "sentence_id": clip.sentence_id,
@@ -62,6 +73,8 @@ def assign(rows: list[dict], settings: dict, seed: int) -> list[dict]:
         requested = _by_clip(usable, settings, rng)
     elif settings["mode"] == "speakers":
         requested = _by_speaker(usable, settings, rng)
+    elif settings["mode"].startswith("grid_"):
+        requested = _by_grid_preset(usable, settings, rng)
     else:
         requested = _by_lists(rows, settings["lists"])
     counts = Counter(row["split"] for row in rows)
@@ -108,6 +121,32 @@ def _by_speaker(usable: list[dict], settings: dict, rng: np.random.Generator) ->
         row["split"] = "test" if row["speaker"] in held["test"] else "val" if row["speaker"] in held["val"] else "train"
     return _requested(bool(named["val"]) or settings["val_fraction"] > 0,
                       bool(named["test"]) or settings["test_fraction"] > 0)
+
+
+def _by_grid_preset(usable: list[dict], settings: dict, rng: np.random.Generator) -> list[str]:
+    """The GRID papers' splits; val is ``val_fraction`` of the training speakers' clips."""
+    mode = settings["mode"]
+    if mode == "grid_overlapped":
+        per_speaker = settings["overlapped_test_clips"]
+        for speaker in sorted({row["speaker"] for row in usable}):
+            own = [row for row in usable if row["speaker"] == speaker]
+            if len(own) <= per_speaker:
+                raise SplitError(f"grid_overlapped holds out split.overlapped_test_clips = {per_speaker} clips of "
+                                 f"every speaker, and {speaker} has only {len(own)}")
+            for index in rng.permutation(len(own))[:per_speaker]:
+                own[index]["split"] = "test"
+    else:
+        test = GRID_UNSEEN_TEST if mode == "grid_unseen" else GRID_REFERENCE["test"]
+        for row in usable:
+            if row["speaker"] in test:
+                row["split"] = "test"
+            elif mode == "grid_reference" and row["speaker"] not in GRID_REFERENCE["train"]:
+                row["reason"] = f"speaker not in the grid_reference split (train/val {' '.join(GRID_REFERENCE['train'])})"
+    training = [row for row in usable if row["split"] != "test" and not row["reason"]]
+    n_val = _take(settings["val_fraction"] * len(training))
+    for rank, index in enumerate(rng.permutation(len(training))):
+        training[index]["split"] = "val" if rank < n_val else "train"
+    return _requested(settings["val_fraction"] > 0, True)
 
 
 def _requested(val: bool, test: bool) -> list[str]:

@@ -1,0 +1,141 @@
+"""The GRID corpus: its grammar, its file names and where its alignments really are.
+
+A GRID clip's name spells its sentence, one character a word (``bbaf2n`` = "bin blue at f
+two now"), so every shipped ``.align`` file can be checked against its video's name. Some
+distributions put a speaker's alignments in another speaker's folder (s19's in s18, s32's
+and s33's swapped...): :func:`alignment_sources` finds, for every speaker, the folder whose
+file names match that speaker's videos, so misplaced folders are remapped, not trusted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+COMMANDS = {"b": "bin", "l": "lay", "p": "place", "s": "set"}
+COLOURS = {"b": "blue", "g": "green", "r": "red", "w": "white"}
+PREPOSITIONS = {"a": "at", "b": "by", "i": "in", "w": "with"}
+LETTERS = {c: c for c in "abcdefghijklmnopqrstuvxyz"}          # GRID has no letter w
+DIGITS = {"z": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six",
+          "7": "seven", "8": "eight", "9": "nine"}
+ADVERBS = {"a": "again", "n": "now", "p": "please", "s": "soon"}
+GRAMMAR = (COMMANDS, COLOURS, PREPOSITIONS, LETTERS, DIGITS, ADVERBS)
+"""One code character -> word table per position of ``command colour preposition letter digit adverb``."""
+
+NAME = re.compile("^" + "".join(f"[{''.join(sorted(table))}]" for table in GRAMMAR) + "$")
+SPEAKER_DIR = re.compile(r"^s(?P<number>\d+)$")
+ALIGN_SUFFIX = ".align"
+FPS = 25
+FRAMES = 75
+"""A GRID clip is 3 s at 25 fps."""
+MISSING_SPEAKERS = ("s21",)
+"""Speakers the GRID distribution does not have (s21's video was never released)."""
+
+
+class GridError(ValueError):
+    """A name that is not a GRID sentence code."""
+
+
+def is_name(name: str) -> bool:
+    return bool(NAME.match(name))
+
+
+def words(name: str) -> list[str]:
+    """The sentence a GRID file name spells."""
+    if not is_name(name):
+        raise GridError(f"{name!r} is not a GRID sentence code (command colour preposition letter digit adverb)")
+    return [table[char] for table, char in zip(GRAMMAR, name)]
+
+
+def sentence(name: str) -> str:
+    return " ".join(words(name))
+
+
+def name_of(sentence_words: list[str]) -> str:
+    """The file name of a GRID sentence (the inverse of :func:`words`)."""
+    code = []
+    for position, (table, word) in enumerate(zip(GRAMMAR, sentence_words)):
+        found = [char for char, spelt in table.items() if spelt == word]
+        if not found:
+            raise GridError(f"word {position + 1} of {' '.join(sentence_words)!r} is not in the GRID grammar")
+        code.append(found[0])
+    if len(sentence_words) != len(GRAMMAR):
+        raise GridError(f"{' '.join(sentence_words)!r} has {len(sentence_words)} words; GRID sentences have 6")
+    return "".join(code)
+
+
+@lru_cache(maxsize=1)
+def sentence_table() -> dict[str, str]:
+    """Every GRID sentence (64,000) by its code: the ``builtin:grid`` sentence table."""
+    return {"".join(chars): " ".join(table[c] for table, c in zip(GRAMMAR, chars))
+            for chars in itertools.product(*(sorted(table) for table in GRAMMAR))}
+
+
+def speaker_number(speaker: str) -> int:
+    match = SPEAKER_DIR.match(speaker)
+    if not match:
+        raise GridError(f"{speaker!r} is not a speaker folder name s<k>")
+    return int(match["number"])
+
+
+def align_folder_candidates(root: Path, speaker: str) -> list[Path]:
+    """Where GRID distributions keep a speaker's alignments, in the order they are tried."""
+    root = Path(root)
+    return [root / speaker / "align", root / "align" / speaker, root / "alignments" / speaker]
+
+
+def align_folders(root: Path, speakers: list[str]) -> dict[str, Path]:
+    """Speaker -> the folder holding the alignments filed under that speaker (when one exists)."""
+    found = {}
+    for speaker in speakers:
+        for folder in align_folder_candidates(root, speaker):
+            if folder.is_dir():
+                found[speaker] = folder
+                break
+    return found
+
+
+@dataclass(frozen=True)
+class AlignmentSource:
+    """Where a speaker's alignments are read from; ``filed_under`` differs from the speaker when remapped."""
+
+    speaker: str
+    folder: Path | None
+    filed_under: str | None
+    matching: int
+    videos: int
+
+    @property
+    def remapped(self) -> bool:
+        return self.filed_under is not None and self.filed_under != self.speaker
+
+    def describe(self) -> str:
+        if self.folder is None:
+            return f"no alignment folder matches {self.speaker}'s videos"
+        where = f"{self.filed_under}'s folder {self.folder}"
+        return f"{self.speaker}'s alignments found in {where} ({self.matching} of {self.videos} names match)"
+
+
+def alignment_sources(videos: dict[str, set[str]], folders: dict[str, set[str]],
+                      folder_paths: dict[str, Path]) -> dict[str, AlignmentSource]:
+    """For every speaker, the alignment folder whose file names overlap its video names most.
+
+    ``videos`` and ``folders`` map a speaker to the clip names it has and to the ``.align``
+    names filed under it. A speaker's own folder wins ties; a folder that matches no video of
+    the speaker is never chosen. Names of two speakers overlap by chance only a little (each
+    says 1,000 of 64,000 sentences), so a folder filed under the wrong speaker stands out.
+    """
+    sources = {}
+    for speaker, names in sorted(videos.items()):
+        overlap = Counter({owner: len(names & aligned) for owner, aligned in folders.items()})
+        best = max(overlap.values(), default=0)
+        if best == 0:
+            sources[speaker] = AlignmentSource(speaker, None, None, 0, len(names))
+            continue
+        owner = speaker if overlap.get(speaker) == best else sorted(o for o, n in overlap.items() if n == best)[0]
+        sources[speaker] = AlignmentSource(speaker, folder_paths[owner], owner, best, len(names))
+    return sources

@@ -1,0 +1,91 @@
+"""The real GRID clips as a `dataset.kind: grid` copy, through Snakemake from ingestion to evaluation.
+
+The copy has the known distribution faults: two speakers' alignment folders swapped, and an
+alignment that says another sentence than its video's name. The swap is undone, the wrong
+file is reported by name, and a tiny model trains on 75-frame crops and is evaluated.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from lipflow import grid
+from tests.conftest import grid_clip
+
+pytestmark = pytest.mark.slow
+# clip -> the alignment folder it is filed in (s1's and s2's are swapped) and the sentence it says
+ALIGNMENTS = {
+    "s1/lbax4n": ("s2", "lbax4n"),
+    "s1/sbwe5n": ("s2", "sbwe5n"),
+    "s2/pwij3p": ("s1", "pwij3p"),
+    "s3/lbax4n": ("s3", "sbwe5n"),   # the wrong sentence under this name
+    "s3/pwij3p": ("s3", "pwij3p"),
+}
+TINY = {
+    "dataset.kind": "grid", "dataset.sentences": "builtin:grid", "dataset.language": "eng",
+    "split.val_fraction": 0.25, "split.test_fraction": 0.25,
+    "model.filters": [4, 8, 8], "model.gru_units": 16, "model.input_height": 16, "model.input_width": 32,
+    "train.epochs": 2, "train.batch_size": 2, "evaluate.beam_width": 4,
+}
+
+
+def grid_align(sentence_words: list[str]) -> str:
+    """A GRID-format alignment: sil, five frames a word, sil to 74500 as GRID's own files end."""
+    lines, begin = ["0 20000 sil"], 20000
+    for word in sentence_words:
+        lines.append(f"{begin} {begin + 5000} {word}")
+        begin += 5000
+    return "\n".join([*lines, f"{begin} 74500 sil"]) + "\n"
+
+
+def manifest(root, stage: str) -> dict[str, dict]:
+    with open(root / "reports" / "manifests" / f"{stage}.tsv", newline="") as handle:
+        return {row["clip"]: row for row in csv.DictReader(handle, delimiter="\t")}
+
+
+@pytest.fixture
+def grid_copy(project):
+    for key, (filed_under, said) in ALIGNMENTS.items():
+        project.add_clip(key, grid_clip(key.split("/")[1]))
+        align = project.dataset / filed_under / "align" / f"{key.split('/')[1]}.align"
+        align.parent.mkdir(parents=True, exist_ok=True)
+        align.write_text(grid_align(grid.words(said)))
+    project.set_params(**TINY)
+    return project
+
+
+def test_grid_copy_goes_from_shipped_alignments_to_an_evaluated_model(grid_copy):
+    root = grid_copy.root
+    grid_copy.run("snakemake", "--cores", "2")
+
+    for stage in ("fragments", "align"):
+        rows = manifest(root, stage)
+        assert {row["status"] for row in rows.values()} == {"skipped"}
+        assert "GRID ships its word alignments" in rows["s1/lbax4n"]["reason"]
+    aligned = manifest(root, "align_convert")
+    assert aligned["s1/lbax4n"]["status"] == "ok" and aligned["s1/lbax4n"]["filed_under"] == "s2"
+    assert aligned["s1/lbax4n"]["remapped"] == "True" and aligned["s3/pwij3p"]["remapped"] == "False"
+    assert aligned["s3/lbax4n"]["status"] == "failed"
+    assert "says 'set blue with e five now', but the name lbax4n spells 'lay blue at x four now'" in \
+        aligned["s3/lbax4n"]["reason"]
+    assert (root / "data/align/s2/pwij3p.align").read_text() == grid_align(grid.words("pwij3p"))
+
+    for key in ALIGNMENTS:
+        crops = np.load(root / "data/mouth" / f"{key}.npz")["frames"]
+        assert crops.shape == (75, 50, 100, 3) and crops.dtype == np.uint8
+
+    with open(root / "data/split/split.tsv", newline="") as handle:
+        split = {row["clip"]: row for row in csv.DictReader(handle, delimiter="\t")}
+    assert split["s3/lbax4n"]["split"] == "excluded" and "align_convert failed" in split["s3/lbax4n"]["reason"]
+    assert split["s2/pwij3p"]["label"] == "place white in j three please"
+    assert sorted(row["split"] for row in split.values()) == ["excluded", "test", "train", "train", "val"]
+
+    metrics = json.loads((root / "reports/eval/vanilla/metrics.json").read_text())
+    assert {"val", "test"} <= set(metrics)
+    assert 0 <= metrics["test"]["greedy"]["cer"]
+    summary = (root / "reports/eval/vanilla/summary.md").read_text()
+    assert "s2/pwij3p" in summary or "s1/" in summary
