@@ -75,3 +75,20 @@ rule evaluate_kd:
 rule kd:
     input:
         rules.evaluate_kd.output,
+
+
+# Vanilla vs KD over experiment.seeds (not part of `all`: `snakemake --cores 2 experiment`).
+rule experiment:
+    input:
+        split=rules.split.output,
+        mouth=all_records("mouth"),
+        code=stage_code("experiment"),
+    output:
+        report=report("reports/experiments/kd_vs_vanilla.md", category="Experiments"),
+        metrics="reports/experiments/kd_vs_vanilla.json",
+    params:
+        **stage_params("experiment"),
+    conda:
+        "../envs/lipflow.yaml"
+    shell:
+        "lipflow experiment"

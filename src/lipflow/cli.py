@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                      help="continue from the run's last checkpoint when there is one (default: %(default)s)")
     sub.add_argument("--run", help="run name (default: train.run)")
+    sub.add_argument("--seed", type=int, help="training seed (default: train.seed, or the top-level seed when null)")
     sub.set_defaults(handler=_run_train)
 
     sub = commands.add_parser("train-kd", help=STAGES["train_kd"].help,
@@ -121,7 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
                                           "reports/train/<kd.run>/ metrics and curves.")
     sub.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                      help="continue from the run's last checkpoint when there is one (default: %(default)s)")
+    sub.add_argument("--run", help="run name (default: kd.run)")
+    sub.add_argument("--seed", type=int, help="training seed (default: train.seed, or the top-level seed when null)")
     sub.set_defaults(handler=_run_train_kd)
+
+    sub = commands.add_parser("experiment", help=STAGES["experiment"].help,
+                              description="For every seed of experiment.seeds: train a vanilla model and a KD cohort "
+                                          "(runs experiment/vanilla-s<seed>, experiment/kd-s<seed>), evaluate each "
+                                          "and the best KD student, then write reports/experiments/kd_vs_vanilla.md "
+                                          "and .json (mean and standard deviation per method). Finished runs are "
+                                          "reused, interrupted ones resume.")
+    sub.set_defaults(handler=_run_experiment)
 
     sub = commands.add_parser("check-params", help="validate the parameter file and exit")
     sub.set_defaults(handler=lambda args: print(f"{args.params}: ok"))
@@ -211,7 +222,7 @@ def _run_train(args) -> int:
     from .train import data, loop, vanilla  # TensorFlow is only needed by this command
 
     try:
-        result = vanilla.train(params_mod.load(args.params), args.run, args.resume)
+        result = vanilla.train(_with_seed(params_mod.load(args.params), args.seed), args.run, args.resume)
     except (data.TrainInputError, loop.ResumeError) as error:
         print(f"lipflow train: {error}", file=sys.stderr)
         return 1
@@ -223,12 +234,30 @@ def _run_train_kd(args) -> int:
     from .train import data, kd, loop  # TensorFlow is only needed by this command
 
     try:
-        result = kd.train(params_mod.load(args.params), args.resume)
+        result = kd.train(_with_seed(params_mod.load(args.params), args.seed), args.run, args.resume)
     except (data.TrainInputError, loop.ResumeError) as error:
         print(f"lipflow train-kd: {error}", file=sys.stderr)
         return 1
     print(f"best epoch {result['best_epoch']}: ensemble val CER {result['val_cer']:.4f}; student {result['student']} "
           f"val CER {result['val_cer_' + result['student']]:.4f} WER {result['val_wer_' + result['student']]:.4f}")
+    return 0
+
+
+def _with_seed(params: dict, seed: int | None) -> dict:
+    return params if seed is None else {**params, "train": {**params["train"], "seed": seed}}
+
+
+def _run_experiment(args) -> int:
+    from . import experiment
+    from .evaluate import run
+    from .train import data, loop
+
+    try:
+        table = experiment.run(project_mod.load(args.params))
+    except (data.TrainInputError, loop.ResumeError, run.EvaluateError) as error:
+        print(f"lipflow experiment: {error}", file=sys.stderr)
+        return 1
+    print(table)
     return 0
 
 

@@ -99,6 +99,16 @@ STAGES: dict[str, StageSpec] = {
             "score the best KD student on the held-out splits -> reports/eval/<kd.run>/", per_clip=False,
         ),
         StageSpec(
+            "experiment", "experiment",
+            ("seed", "dataset.sentences", "dataset.language", "labels", "mouth", "model", "train", "kd", "evaluate",
+             "experiment"),
+            ("lipflow.experiment", "lipflow.train.data", "lipflow.train.loop", "lipflow.train.vanilla",
+             "lipflow.train.kd", "lipflow.models.lipnet", "lipflow.models.layers", "lipflow.models.ctc",
+             "lipflow.models.attention", "lipflow.evaluate.run", "lipflow.evaluate.decode", "lipflow.evaluate.metrics"),
+            "train vanilla and KD over experiment.seeds, evaluate each -> reports/experiments/kd_vs_vanilla.md",
+            per_clip=False,
+        ),
+        StageSpec(
             "alignment_report", "alignment-report", ("fps.fps",),
             ("lipflow.stages.alignment_report", "lipflow.alignfile"),
             "count clips per stage and score the alignments against truth files -> reports/metrics/alignment.json",

@@ -154,7 +154,7 @@ def evaluate(project: Project, model_path: Path, name: str) -> dict:
                for split, rows in chosen.items()]
     summary = {result.name: {"clips": len(result.clips), **result.summary()} for result in results}
     out = EVAL_DIR / name
-    staging = out.with_name(f".{name}.partial")
+    staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     write_json(staging / "metrics.json", summary)
     write_predictions(staging / "predictions.tsv", results)

@@ -35,7 +35,8 @@ from ..models.attention import PeerAttention
 from ..params import ParamsError, fingerprint
 from .data import MOUTH_DIR, SPLIT_TSV, ClipData
 from .loop import BEST_MODEL, RunPaths, Trainer
-from .vanilla import MODELS_DIR, REPORTS_DIR, load_data, loop_config, make_deterministic, make_model, make_optimizer
+from .vanilla import (MODELS_DIR, REPORTS_DIR, load_data, loop_config, make_deterministic, make_model, make_optimizer,
+                      training_seed)
 
 ENSEMBLE = "ensemble"
 NOT_FINGERPRINTED = ("run",)
@@ -144,28 +145,31 @@ def make_task(params: dict, data: ClipData) -> KDTask:
     kd = params["kd"]
     peers = {}
     for index, variant in enumerate(kd["peers"]):
-        keras.utils.set_random_seed(peer_seed(params["seed"], index))
+        keras.utils.set_random_seed(peer_seed(training_seed(params), index))
         peer_params = {**params, "model": {**params["model"], "variant": variant}}
         peers[peer_name(index)] = make_model(peer_params, data, name=peer_name(index))
     emitted = {name: output_frames(peer) for name, peer in peers.items()}
     if len(set(emitted.values())) > 1:
         raise ParamsError(f"kd.peers: peers emit different numbers of frames {emitted}; they cannot be ensembled")
-    keras.utils.set_random_seed(peer_seed(params["seed"], len(peers)))
+    keras.utils.set_random_seed(peer_seed(training_seed(params), len(peers)))
     attention = PeerAttention(kd["attention_units"], name="attention")
     attention.build((None, len(peers), len(kd["descriptors"])))
     return KDTask(peers, attention, make_optimizer(params), kd["lambda"], kd["temperature"], kd["descriptors"])
 
 
-def train(params: dict, resume: bool = True, mouth_dir: Path = MOUTH_DIR, split_tsv: Path = SPLIT_TSV) -> dict:
-    """Train (or resume) the cohort and return its metrics; outputs under models/ and reports/train/ <kd.run>."""
+def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: Path = MOUTH_DIR,
+          split_tsv: Path = SPLIT_TSV) -> dict:
+    """Train (or resume) the cohort and return its metrics; outputs under models/ and reports/train/ <run>
+    (default: kd.run)."""
     kd = params["kd"]
-    make_deterministic(params["seed"])
+    run = run or kd["run"]
+    make_deterministic(training_seed(params))
     data = load_data(params, mouth_dir, split_tsv)
     task = make_task(params, data)
     config = loop_config(params, split_tsv)
     kd_fingerprint = {key: value for key, value in kd.items() if key not in NOT_FINGERPRINTED}
     config = dataclasses.replace(config, fingerprint=fingerprint(config.fingerprint, kd_fingerprint))
-    paths = RunPaths(MODELS_DIR / kd["run"], REPORTS_DIR / kd["run"])
+    paths = RunPaths(MODELS_DIR / run, REPORTS_DIR / run)
     summary = Trainer(task, data, config, paths).fit(resume)
     summary["student"] = best_student(summary, list(task.models))
     write_json(paths.metrics, summary)

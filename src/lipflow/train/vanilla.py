@@ -23,6 +23,12 @@ NOT_FINGERPRINTED = ("run", "epochs", "patience")
 """train keys a resumed run may change: more epochs or patience continue the same run."""
 
 
+def training_seed(params: dict) -> int:
+    """Seed of the initial weights, data order, augmentation and dropout: ``train.seed``, or the
+    top-level seed when it is null. Varying it alone retrains on the same corpus and split."""
+    return params["seed"] if params["train"]["seed"] is None else params["train"]["seed"]
+
+
 def make_deterministic(seed: int) -> None:
     """Same seed, same run: fresh Keras state (its global seed generator too), seeded, deterministic ops."""
     keras.backend.clear_session()
@@ -99,12 +105,12 @@ class CTCTask:
 
 def run_fingerprint(params: dict, split_tsv: Path) -> str:
     train = {key: value for key, value in params["train"].items() if key not in NOT_FINGERPRINTED}
-    return fingerprint(params["seed"], params["model"], train, params["labels"], file_hash(split_tsv))
+    return fingerprint(training_seed(params), params["model"], train, params["labels"], file_hash(split_tsv))
 
 
 def loop_config(params: dict, split_tsv: Path) -> LoopConfig:
     train = params["train"]
-    return LoopConfig(train["epochs"], train["patience"], params["seed"], train["keep_checkpoints"],
+    return LoopConfig(train["epochs"], train["patience"], training_seed(params), train["keep_checkpoints"],
                       params["dataset"]["language"], run_fingerprint(params, split_tsv))
 
 
@@ -112,7 +118,7 @@ def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: 
           split_tsv: Path = SPLIT_TSV) -> dict:
     """Train (or resume) the run and return its metrics; outputs under models/ and reports/train/."""
     run = run or params["train"]["run"]
-    make_deterministic(params["seed"])
+    make_deterministic(training_seed(params))
     data = load_data(params, mouth_dir, split_tsv)
     task = CTCTask(make_model(params, data), make_optimizer(params))
     paths = RunPaths(MODELS_DIR / run, REPORTS_DIR / run)

@@ -1,0 +1,46 @@
+"""lipflow experiment: vanilla vs KD over training seeds, on the tiny readable corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from lipflow import experiment, models, project as project_mod
+from tests.conftest import REPO
+from tests.train.conftest import write_project
+
+
+def metrics(cer: float, wer: float) -> dict:
+    return {"test": {"clips": 4, "beam": {"cer": cer, "wer": wer, "clips": 4}}}
+
+
+def test_aggregate_gives_mean_and_sample_deviation_per_method():
+    table = experiment.aggregate({"vanilla": [metrics(0.1, 0.3), metrics(0.3, 0.5)], "kd": [metrics(0.2, 0.4)]})
+    assert table["vanilla"]["test"]["beam"] == {"runs": 2, "cer_mean": 0.2, "cer_std": pytest.approx(0.141421, abs=1e-6),
+                                                "wer_mean": 0.4, "wer_std": pytest.approx(0.141421, abs=1e-6)}
+    assert table["kd"]["test"]["beam"]["cer_std"] == 0.0
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    assert "| test | beam | vanilla | 20.00 ± 14.14% | 40.00 ± 14.14% |" in experiment.markdown(table, [1, 2], params)
+
+
+@pytest.mark.slow
+def test_experiment_trains_each_method_per_seed_and_reports(tmp_path, monkeypatch):
+    monkeypatch.chdir(write_project(tmp_path))
+    params = yaml.safe_load((tmp_path / "params.yaml").read_text())
+    params["train"].update(epochs=1)
+    params["kd"].update(peers=["small", "small"])
+    params["experiment"]["seeds"] = [1, 2]
+    params["evaluate"].update(beam_width=2)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+
+    text = experiment.run(project_mod.load("params.yaml"))
+
+    assert "| val | beam | vanilla |" in text and "| val | beam | kd |" in text
+    table = yaml.safe_load((tmp_path / "reports/experiments/kd_vs_vanilla.json").read_text())
+    assert table["vanilla"]["val"]["greedy"]["runs"] == 2 and "cer_std" in table["kd"]["val"]["beam"]
+    kernels = [models.load_model(tmp_path / "models/experiment" / f"vanilla-s{seed}/model.keras")
+               .get_layer("conv1").get_weights()[0] for seed in (1, 2)]
+    assert not np.array_equal(*kernels), "training seeds 1 and 2 gave the same weights"
+    for run in ("vanilla-s1", "kd-s2"):
+        assert (tmp_path / "reports/eval/experiment" / run / "summary.md").is_file()
