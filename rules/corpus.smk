@@ -1,4 +1,4 @@
-# The embedded corpus, one job per clip (only when dataset.kind is synthetic): synthetic
+# The embedded corpus, one job per clip (only when dataset.kind is synthetic or grid_synthetic): synthetic
 # speakers saying the sentences, written where real recordings would be, with truth files.
 
 

@@ -91,9 +91,8 @@ class Project:
         return subprocess.run(list(args), cwd=self.root, capture_output=True, text=True, check=check)
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Project:
-    root = tmp_path / "project"
+def make_project(root: Path) -> Project:
+    """A project folder at ``root`` with the repository's pipeline files and params.yaml."""
     root.mkdir()
     for name in PIPELINE_FILES:
         source = REPO / name
@@ -102,7 +101,13 @@ def project(tmp_path, monkeypatch) -> Project:
         else:
             shutil.copy(source, root / name)
     shutil.copy(REPO / "params.yaml", root / "params.yaml")
-    made = Project(root)
+    return Project(root)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Project:
+    made = make_project(tmp_path / "project")
+    root = made.root
     made.dataset.mkdir()
     made.set_params(**{"dataset.kind": "italian", "dataset.root": "dataset"})
     monkeypatch.chdir(root)

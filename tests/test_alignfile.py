@@ -55,3 +55,30 @@ def test_format_parse_round_trip_and_transcript():
 def test_parse_rejects_malformed_lines(line):
     with pytest.raises(alignfile.AlignError, match="line 1"):
         alignfile.parse_align(line)
+
+
+def test_from_word_times_frames_the_truth_with_sil_and_sp():
+    words = [("bin", 0.41, 0.655), ("blue", 0.655, 0.97), ("at", 1.05, 1.2), ("f", 1.21, 1.5)]
+    segments = alignfile.from_word_times(words, fps=25, frames=75)
+    assert segments == [
+        Segment(0, 10000, "sil"), Segment(10000, 16000, "bin"), Segment(16000, 24000, "blue"),
+        Segment(24000, 26000, "sp"), Segment(26000, 30000, "at"), Segment(30000, 38000, "f"),
+        Segment(38000, 75000, "sil"),
+    ]
+    # "at" to "f": a gap of under half a frame rounds away, so no empty sp between them
+    assert all(a.end == b.begin for a, b in zip(segments, segments[1:]))
+    assert alignfile.spoken_words(segments) == ["bin", "blue", "at", "f"]
+
+
+def test_from_word_times_keeps_every_word_a_frame_and_drops_empty_silences():
+    segments = alignfile.from_word_times([("a", 0.0, 0.01), ("b", 0.01, 0.02), ("c", 0.02, 3.0)], 25, 75)
+    assert segments == [Segment(0, 1000, "a"), Segment(1000, 2000, "b"), Segment(2000, 75000, "c")]
+
+
+def test_from_word_times_refuses_what_cannot_be_an_align_file():
+    with pytest.raises(alignfile.AlignError, match="no words"):
+        alignfile.from_word_times([], 25, 75)
+    with pytest.raises(alignfile.AlignError, match="after the clip"):
+        alignfile.from_word_times([("bin", 0.5, 3.5)], 25, 75)
+    with pytest.raises(alignfile.AlignError, match="one spoken word"):
+        alignfile.from_word_times([("sil", 0.5, 1.0)], 25, 75)

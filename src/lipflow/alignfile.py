@@ -63,6 +63,39 @@ def from_aeneas(sync_map: dict, fps: float, frames: int | None = None) -> list[S
     return segments
 
 
+def from_word_times(words, fps: float, frames: int) -> list[Segment]:
+    """Segments from known word times ``[(word, start_s, end_s), ...]`` (ordered, in seconds).
+
+    Boundaries are rounded to the nearest frame; ``sil`` fills the time before the first
+    word and after the last (up to ``frames``), ``sp`` a gap of at least one frame between
+    words, and a word never comes out shorter than one frame (it takes the frame from what
+    follows). Empty silences are left out; the segments are contiguous from 0 to ``frames``.
+    """
+    words = list(words)
+    if not words:
+        raise AlignError("no words to align")
+    silence, pause = SILENCE_TOKENS
+    segments: list[Segment] = []
+    at = 0
+
+    def add(end: int, word: str) -> None:
+        nonlocal at
+        if end > at:
+            segments.append(Segment(at * FRAME_UNIT, end * FRAME_UNIT, word))
+            at = end
+
+    for index, (word, start, end) in enumerate(words):
+        if not word or " " in word or word in SILENCE_TOKENS:
+            raise AlignError(f"word {index} is not one spoken word: {word!r}")
+        begin = max(at, seconds_to_frame(start, fps))
+        add(begin, silence if index == 0 else pause)
+        add(max(begin + 1, seconds_to_frame(end, fps)), word)
+    if at > frames:
+        raise AlignError(f"the last word ends at frame {at}, after the clip's {frames} frames")
+    add(frames, silence)
+    return segments
+
+
 def format_align(segments: list[Segment]) -> str:
     return "".join(f"{s.begin} {s.end} {s.word}\n" for s in segments)
 

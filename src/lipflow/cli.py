@@ -49,9 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("synth", help=STAGES["synth"].help,
                               description="Synthetic speakers say the sentences: s<k>/<ID>-<initials>.mpg plus "
-                                          "<ID>-<initials>.truth.json (word and phoneme times) per clip.")
+                                          "<ID>-<initials>.truth.json (word and phoneme times) per clip; with "
+                                          "dataset.kind grid_synthetic GRID-like s<k>/<code>.mpg, .truth.json and "
+                                          "s<k>/align/<code>.align.")
     sub.add_argument("--clip", action="append", metavar="KEY",
-                     help="make only this planned clip (s<k>/<ID>-<initials>); repeatable. "
+                     help="make only this planned clip (s<k>/<ID>-<initials>, GRID-like s<k>/<code>); repeatable. "
                           "Without it: every planned clip (current ones skipped), then the manifest")
     sub.add_argument("--force", action="store_true", help="remake clips whose record is already current")
     sub.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -219,11 +221,11 @@ def _run_predict(args) -> int:
 
 
 def _run_train(args) -> int:
-    from .train import data, loop, vanilla  # TensorFlow is only needed by this command
+    from .train import data, vanilla  # TensorFlow is only needed by this command
 
     try:
         result = vanilla.train(_with_seed(params_mod.load(args.params), args.seed), args.run, args.resume)
-    except (data.TrainInputError, loop.ResumeError) as error:
+    except data.TrainInputError as error:
         print(f"lipflow train: {error}", file=sys.stderr)
         return 1
     print(f"best epoch {result['best_epoch']}: val CER {result['val_cer']:.4f} WER {result['val_wer']:.4f}")
@@ -231,11 +233,11 @@ def _run_train(args) -> int:
 
 
 def _run_train_kd(args) -> int:
-    from .train import data, kd, loop  # TensorFlow is only needed by this command
+    from .train import data, kd  # TensorFlow is only needed by this command
 
     try:
         result = kd.train(_with_seed(params_mod.load(args.params), args.seed), args.run, args.resume)
-    except (data.TrainInputError, loop.ResumeError) as error:
+    except data.TrainInputError as error:
         print(f"lipflow train-kd: {error}", file=sys.stderr)
         return 1
     print(f"best epoch {result['best_epoch']}: ensemble val CER {result['val_cer']:.4f}; student {result['student']} "
@@ -250,11 +252,11 @@ def _with_seed(params: dict, seed: int | None) -> dict:
 def _run_experiment(args) -> int:
     from . import experiment
     from .evaluate import run
-    from .train import data, loop
+    from .train import data
 
     try:
         table = experiment.run(project_mod.load(args.params))
-    except (data.TrainInputError, loop.ResumeError, run.EvaluateError) as error:
+    except (data.TrainInputError, run.EvaluateError) as error:
         print(f"lipflow experiment: {error}", file=sys.stderr)
         return 1
     print(table)

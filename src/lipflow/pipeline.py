@@ -44,8 +44,8 @@ STAGES: dict[str, StageSpec] = {
         StageSpec(
             "synth", "synth", ("seed", "dataset.kind", "dataset.sentences", "dataset.language", "synth"),
             ("lipflow.stages.synth", "lipflow.synth.corpus", "lipflow.synth.face", "lipflow.synth.speech",
-             "lipflow.synth.visemes", "lipflow.media"),
-            "generate the embedded synthetic corpus into dataset.root (dataset.kind: synthetic)",
+             "lipflow.synth.visemes", "lipflow.media", "lipflow.alignfile", "lipflow.grid"),
+            "generate the embedded synthetic corpus into dataset.root (dataset.kind: synthetic or grid_synthetic)",
         ),
         StageSpec(
             "fps", "fps", ("fps",), ("lipflow.stages.fps", "lipflow.media"),

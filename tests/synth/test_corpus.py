@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lipflow import params as params_mod
+from lipflow import grid, params as params_mod
 from lipflow.synth import corpus, face
 from lipflow.synth.visemes import viseme
 
@@ -90,3 +90,31 @@ def test_the_schema_allows_as_many_speakers_as_there_are_faces():
     assert params_mod.schema()["properties"]["synth"]["properties"]["speakers"]["maximum"] == len(face.IDENTITIES)
     with pytest.raises(corpus.SynthError, match="one per speaker"):
         corpus._identity(SEED, len(face.IDENTITIES) + 1)
+
+
+def test_grid_speakers_are_the_same_people_recorded_as_grid_was(settings):
+    italian, english = corpus.speaker(SEED, 2, settings), corpus.grid_speaker(SEED, 2, settings)
+    assert (english.voice, english.look, english.initials) == (italian.voice, italian.look, italian.initials)
+    assert (english.frame_rate, english.encoding) == ("25", corpus.GRID_ENCODING)
+    assert corpus.ENCODINGS[corpus.GRID_ENCODING].container == "mpeg"
+    # Italian speakers still record with a browser, never GRID's camera
+    assert {corpus.speaker(SEED, k, settings).encoding for k in range(1, 9)} <= set(corpus.BROWSER_ENCODINGS)
+    assert corpus.grid_settings(settings)["duration"] == grid.FRAMES / grid.FPS == 3.0
+
+
+def test_grid_codes_are_distinct_sentences_from_seed_and_index_alone():
+    codes = corpus.grid_codes(SEED, 1, 20)
+    assert codes == corpus.grid_codes(SEED, 1, 20) and len(set(codes)) == 20
+    assert all(grid.is_name(code) for code in codes) and codes == sorted(codes)
+    assert corpus.grid_codes(SEED, 2, 20) != codes and corpus.grid_codes(SEED + 1, 1, 20) != codes
+    with pytest.raises(corpus.SynthError, match="GRID sentences"):
+        corpus.grid_codes(SEED, 1, 0)
+
+
+def test_a_grid_clip_is_three_seconds_of_english(settings):
+    who = corpus.grid_speaker(SEED, 1, settings)
+    rendered = corpus.render(SEED, corpus.grid_settings(settings), "eng", who, "bbaf2n", grid.sentence("bbaf2n"))
+    assert len(rendered.frames) == grid.FRAMES and rendered.truth["fps"] == grid.FPS
+    assert len(rendered.audio) == 3 * rendered.sample_rate
+    assert [w["word"] for w in rendered.truth["words"]] == grid.words("bbaf2n")
+    assert rendered.truth["language"] == "eng" and rendered.truth["words"][-1]["end"] < 3.0

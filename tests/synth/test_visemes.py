@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+from lipflow import grid
 from lipflow.datasets import read_sentences
 from lipflow.synth.speech import Phone, Voice, speak
-from lipflow.synth.visemes import FIELDS, VISEMES, VisemeError, shape_track, viseme
+from lipflow.synth.visemes import (FIELDS, GLIDES, PHONEME_VISEMES, VISEMES, VisemeError, glide, pose,
+                                   shape_track, viseme)
 
 OPEN = FIELDS.index("open")
 
@@ -12,6 +14,27 @@ def test_every_phoneme_of_the_sentences_has_a_viseme():
     spoken = " ".join(read_sentences("builtin:italian").values()).replace("'", " ")
     names = {p.name for p in speak(spoken, Voice("f1", 50, 50, 175)).phones}
     assert {viseme(name) for name in names} <= set(VISEMES)
+
+
+def test_every_phoneme_of_the_grid_words_has_a_viseme():
+    """All 51 words of the GRID grammar, alone and in sentences, with the English voice."""
+    words = sorted({word for table in grid.GRAMMAR for word in table.values()})
+    assert len(words) == 51
+    codes = ("bbaf2n", "lgai9a", "pwwy1s", "srbxzp")
+    sentences = [" ".join(words) + ".", *(grid.sentence(code) + "." for code in codes)]
+    names = {p.name for p in speak(" ".join(sentences), Voice("m3", 50, 50, 175), "eng").phones}
+    assert {"T", "aI", "eI", "oU", "aU"} <= names          # English phonemes the Italian table lacked
+    assert {viseme(name) for name in names} <= set(VISEMES)
+    assert {glide(name) for name in names} - {None} <= set(VISEMES)
+
+
+def test_diphthongs_glide_to_their_second_vowel():
+    assert set(GLIDES) <= set(PHONEME_VISEMES) and set(GLIDES.values()) <= set(VISEMES)
+    assert viseme("aI") == "a" and glide("aI") == "i" and glide("a") is None and glide("_") is None
+    times = (np.arange(25) + 0.5) / 25
+    track = shape_track([Phone("aI", 0.2, 0.8)], 0.0, times, 0.02)
+    start, end = track[(times > 0.25) & (times < 0.45)], track[(times > 0.55) & (times < 0.75)]
+    assert np.allclose(start, pose("a"), atol=0.02) and np.allclose(end, pose("i"), atol=0.02)
 
 
 def test_decorated_names_fall_back_to_their_base_and_unknown_ones_fail():

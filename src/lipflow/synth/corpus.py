@@ -2,7 +2,9 @@
 
 Every speaker's settings come from (seed, speaker index) alone, and every clip's own
 randomness from (seed, speaker index, sentence ID), so any clip can be made on its own
-and comes out the same whatever else is generated.
+and comes out the same whatever else is generated. A GRID-like speaker (:func:`grid_speaker`)
+is the same voice and face recorded as GRID was: 25 fps MPEG-1 with MP2 audio, 3 s a clip;
+:func:`grid_codes` draws the sentences each one says.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import string
 import tempfile
 import wave
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -19,14 +21,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .. import media
+from .. import grid, media
 from . import face, visemes
 from .speech import PAUSE_PREFIX, RATE_MAXIMUM, Voice, speak_sentence
 
 
 @dataclass(frozen=True)
 class Encoding:
-    """One browser recorder's output: container, codecs and their settings (always under ``.mpg``)."""
+    """One recorder's output: container, codecs and their settings (always under ``.mpg``)."""
 
     container: str
     video_codec: str
@@ -41,7 +43,15 @@ ENCODINGS = {
     "webm-vp9": Encoding("webm", "libvpx-vp9", (("deadline", "realtime"), ("cpu-used", 8), ("crf", 20), ("b:v", 0),
                                                  ("row-mt", 0)), "libopus", 48000),
     "mp4-h264": Encoding("mp4", "libx264", (("preset", "ultrafast"), ("crf", 20)), "aac", 44100),
+    "mpeg1": Encoding("mpeg", "mpeg1video", (("q:v", 4),), "mp2", 44100),
 }
+BROWSER_ENCODINGS = ("mp4-h264", "webm-vp8", "webm-vp9")
+"""What the original corpus's browsers recorded; each Italian speaker gets one of these."""
+GRID_ENCODING = "mpeg1"
+"""GRID's own files: an MPEG-1 program stream (MPEG-1 video, MP2 audio)."""
+GRID_FRAME_RATE = str(grid.FPS)
+GRID_DURATION = grid.FRAMES / grid.FPS
+GRID_STREAM = 2                   # the random stream that draws a GRID-like speaker's sentences
 FRAME_RATES = ("24", "25", "30000/1001", "30")
 """Frame rates browsers recorded the original corpus at."""
 VOICE_VARIANTS = tuple(f"m{i}" for i in range(1, 8)) + tuple(f"f{i}" for i in range(1, 6))
@@ -121,7 +131,7 @@ def speaker(seed: int, index: int, settings: dict) -> Speaker:
         rate=int(rng.integers(settings["speech_rate"][0], settings["speech_rate"][1] + 1)),
     )
     frame_rate = str(rng.choice(FRAME_RATES))
-    encoding = str(rng.choice(sorted(ENCODINGS)))
+    encoding = str(rng.choice(BROWSER_ENCODINGS))
     identity = _identity(seed, index)
     for _ in range(LOOK_ATTEMPTS):
         look = _look(rng, identity)
@@ -131,6 +141,30 @@ def speaker(seed: int, index: int, settings: dict) -> Speaker:
             continue
         return Speaker(index, initials(seed, index), voice, look, frame_rate, encoding)
     raise SynthError(f"speaker {index}: dlib finds no face in {LOOK_ATTEMPTS} compositions of {identity}")
+
+
+def grid_speaker(seed: int, index: int, settings: dict) -> Speaker:
+    """Speaker ``index`` recorded as GRID was: same voice and look, 25 fps MPEG-1 (GRID's camera)."""
+    return replace(speaker(seed, index, settings), frame_rate=GRID_FRAME_RATE, encoding=GRID_ENCODING)
+
+
+def grid_settings(settings: dict) -> dict:
+    """The synth settings for a GRID-like clip: ``duration`` is GRID's 3 s whatever params say."""
+    return {**settings, "duration": GRID_DURATION}
+
+
+@lru_cache(maxsize=1)
+def _grid_code_list() -> tuple[str, ...]:
+    return tuple(sorted(grid.sentence_table()))
+
+
+def grid_codes(seed: int, index: int, count: int) -> list[str]:
+    """The ``count`` distinct GRID sentence codes speaker ``index`` says, from (seed, index) alone, sorted."""
+    codes = _grid_code_list()
+    if not 1 <= count <= len(codes):
+        raise SynthError(f"a speaker can say 1 to {len(codes)} different GRID sentences, not {count}")
+    rng = np.random.default_rng([seed, index, GRID_STREAM])
+    return sorted(codes[i] for i in rng.choice(len(codes), count, replace=False))
 
 
 @lru_cache(maxsize=8)

@@ -2,7 +2,10 @@
 
 A learnable corpus matters more than realism: classes that real lips blur together
 (p/b/m, t/d/n/l/r, k/c at word starts) get shapes that differ as much as is plausible,
-and geminates show because a stop's closure lasts as long as its silence.
+and geminates show because a stop's closure lasts as long as its silence. The table covers
+espeak-ng's Italian and English (the GRID-like corpus) phonemes; an English diphthong
+(``aI``, ``oU``...) starts at its first vowel's viseme and glides to its second's
+(:data:`GLIDES`), so "i" (``aI``) and "r" (``A@``) do not look alike.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ VISEMES = {
     "O":             Shape(0.48, 0.86, 0.8, 0.2, 0.0, 0.3, 0.0, 1.15, 0.0),
     "u":             Shape(0.16, 0.64, 1.0, 0.0, 0.0, 0.0, 0.0, 1.50, 0.0),
     "schwa":         Shape(0.22, 1.00, 0.4, 0.2, 0.1, 0.2, 0.3, 1.00, 0.0),
+    "th":            Shape(0.18, 1.04, 0.1, 0.4, 0.0, 1.0, 0.7, 0.95, 0.0),
 }
 PHONEME_VISEMES = {
     "p": "p", "b": "b", "m": "m", "f": "f", "v": "v",
@@ -71,7 +75,23 @@ PHONEME_VISEMES = {
     "w": "w",
     "a": "a", "e": "e", "E": "E", "i": "i", "I": "i", "y": "i",
     "o": "o", "O": "O", "u": "u", "U": "u", "@": "schwa", "@-": "schwa", "3": "schwa",
+    # English (espeak-ng "en", the GRID-like corpus): dental fricatives, allophones, vowels
+    "T": "th", "D": "th", "r-": "r", "l/": "l", "n-": "n", "m-": "m", "w#": "w",
+    "t#": "t", "d#": "d", "z#": "s", "z/": "s", "?": "schwa",
+    "a#": "schwa", "aa": "a", "A": "a", "A#": "a", "A~": "a", "V": "a", "VR": "a",
+    "0": "O", "0#": "O", "O~": "O", "I#": "i", "I2#": "i", "E#": "E", "e#": "E",
+    "@#": "schwa", "@L": "schwa", "IR": "schwa",
+    # English diphthongs: the first vowel's viseme; GLIDES gives the one they end at
+    "aI": "a", "aI@": "a", "aU": "a", "aU@": "a", "eI": "e", "oU": "o", "oU#": "o", "OI": "O",
+    "e@": "E", "i@": "i", "U@": "u", "u@": "u", "A@": "a", "O@": "O", "o@": "O",
 }
+GLIDES = {
+    "aI": "i", "aI@": "schwa", "aU": "u", "aU@": "schwa", "eI": "i", "oU": "u", "oU#": "u", "OI": "i",
+    "e@": "schwa", "i@": "schwa", "U@": "schwa", "u@": "schwa",
+}
+"""Diphthong -> the viseme its second half glides to (its first half is :data:`PHONEME_VISEMES`)."""
+GLIDE_START = 0.5
+"""Fraction of a diphthong's interval spent at its first viseme before the glide target takes over."""
 _DECORATION = re.compile(r"[:\[\d]+$")
 """espeak-ng marks length (t:), dental place (t[) and variants (ts2, w2) after the base name."""
 
@@ -84,13 +104,26 @@ class VisemeError(ValueError):
     """A phoneme with no viseme: extend PHONEME_VISEMES rather than guess."""
 
 
-def viseme(phoneme: str) -> str:
-    if phoneme.startswith(PAUSE_PREFIX):
-        return "rest"
+def _base(phoneme: str) -> str:
+    """The :data:`PHONEME_VISEMES` key a (possibly decorated) espeak-ng phoneme name falls back to."""
     for name in (phoneme, _DECORATION.sub("", phoneme), phoneme.rstrip(":")):
         if name in PHONEME_VISEMES:
-            return PHONEME_VISEMES[name]
+            return name
     raise VisemeError(f"espeak-ng phoneme {phoneme!r} has no viseme")
+
+
+def viseme(phoneme: str) -> str:
+    """The phoneme's viseme (a diphthong's first one)."""
+    if phoneme.startswith(PAUSE_PREFIX):
+        return "rest"
+    return PHONEME_VISEMES[_base(phoneme)]
+
+
+def glide(phoneme: str) -> str | None:
+    """The viseme a diphthong ends at, or None for a phoneme that holds one shape."""
+    if phoneme.startswith(PAUSE_PREFIX):
+        return None
+    return GLIDES.get(_base(phoneme))
 
 
 def pose(name: str) -> np.ndarray:
@@ -102,8 +135,9 @@ def shape_track(phones: list[Phone], offset: float, frame_times: np.ndarray, coa
     """Mouth shapes at ``frame_times`` (seconds), one row per frame, columns :data:`FIELDS`.
 
     Each phone holds its viseme's target for its interval (shifted by ``offset``, the
-    lead-in); a Gaussian of ``coarticulation`` seconds blends neighbours, and the track is
-    averaged over each frame's exposure so short phones still leave a trace.
+    lead-in), a diphthong its second viseme from :data:`GLIDE_START` of it on; a Gaussian
+    of ``coarticulation`` seconds blends neighbours, and the track is averaged over each
+    frame's exposure so short phones still leave a trace.
     """
     step = GRID_STEP_S
     rest = pose("rest")
@@ -113,6 +147,10 @@ def shape_track(phones: list[Phone], offset: float, frame_times: np.ndarray, coa
     for phone in phones:
         inside = (grid >= phone.start + offset) & (grid < phone.end + offset)
         track[inside] = pose(viseme(phone.name))
+        target = glide(phone.name)
+        if target is not None:
+            turn = phone.start + GLIDE_START * (phone.end - phone.start)
+            track[(grid >= turn + offset) & (grid < phone.end + offset)] = pose(target)
     radius = int(3 * coarticulation / step)
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) * step / coarticulation) ** 2) if radius else np.ones(1)
     kernel /= kernel.sum()

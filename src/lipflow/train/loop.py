@@ -62,8 +62,8 @@ BEST_MODEL = "model.keras"
 """The run's model for evaluation and prediction, in its model folder."""
 
 
-class ResumeError(RuntimeError):
-    """A checkpoint exists but belongs to different parameters."""
+PROGRESS_KEY = "progress/.ATTRIBUTES/VARIABLE_VALUE"
+"""The run's progress (history, best epoch, parameter fingerprint) in a checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class LoopConfig:
     language: str
     """Of the labels, for scoring (``lipflow.evaluate.metrics``)."""
     fingerprint: str
-    """Hash of the parameters the run depends on: resuming with other parameters is refused."""
+    """Hash of the parameters the run depends on: checkpoints of other parameters are not resumed."""
 
 
 @dataclass(frozen=True)
@@ -145,11 +145,16 @@ class Trainer:
         latest = self.manager.latest_checkpoint
         if latest is None:
             return fresh
+        # The fingerprint is read before anything is restored: checkpoints of other parameters
+        # (params.yaml changed, which is why Snakemake or `dvc exp run -S ...` reruns the stage)
+        # are never mixed into this run, which starts afresh in their place.
+        stored = json.loads(tf.train.load_checkpoint(latest).get_tensor(PROGRESS_KEY).decode())
+        if stored["fingerprint"] != self.config.fingerprint:
+            print(f"{latest} was written with other parameters: starting afresh")
+            shutil.rmtree(self.paths.checkpoints, ignore_errors=True)
+            return fresh
         self.checkpoint.restore(latest).assert_consumed()
         progress = json.loads(self.progress.numpy().decode())
-        if progress["fingerprint"] != self.config.fingerprint:
-            raise ResumeError(
-                f"{latest} was written with other parameters; run with --no-resume to start again")
         print(f"resuming after epoch {int(self.epoch.numpy())} from {latest}")
         return progress
 
