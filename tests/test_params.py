@@ -50,6 +50,13 @@ def test_cli_fails_fast_on_bad_params(tmp_path):
     assert "fps.fps" in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_exponent_floats_as_dvc_writes_them_are_numbers(tmp_path):
+    text = (REPO / "params.yaml").read_text().replace("learning_rate: 0.001", "learning_rate: 1e-05")
+    assert "1e-05" in text
+    (tmp_path / "params.yaml").write_text(text)
+    assert params.load(tmp_path / "params.yaml")["train"]["learning_rate"] == 1e-05
+
+
 def test_missing_and_malformed_params_files(tmp_path):
     with pytest.raises(params.ParamsError, match="not found"):
         params.load(tmp_path / "params.yaml")

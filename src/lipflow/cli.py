@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=lambda args, name=name: _run_clip_stage(args, _clip_stage(name)))
 
     sub = commands.add_parser("manifest", help="write reports/manifests/<stage>.tsv from the per-clip records")
-    sub.add_argument("stage", choices=[_cli_name(name) for name in CLIP_STAGES])
+    sub.add_argument("stage", choices=["synth", *(_cli_name(name) for name in CLIP_STAGES)])
     sub.set_defaults(handler=_run_manifest)
 
     sub = commands.add_parser("alignment-report", help=STAGES["alignment_report"].help)
@@ -264,8 +264,13 @@ def _run_experiment(args) -> int:
 
 
 def _run_manifest(args) -> int:
-    project = project_mod.load(args.params)
-    print(manifest(project, args.stage.replace("-", "_")).summary())
+    if args.stage == "synth":
+        from .stages import synth
+
+        result = synth.manifest(params_mod.load(args.params), Path(args.params).parent)
+    else:
+        result = manifest(project_mod.load(args.params), args.stage.replace("-", "_"))
+    print(result.summary())
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,15 @@ GRID_LANGUAGE = "eng"
 CLIP_FRAMES = {"grid": 75, "grid_synthetic": 75}
 """``mouth.frames: auto`` by dataset kind (GRID: 3 s at 25 fps); other kinds 100 (4 s)."""
 DEFAULT_CLIP_FRAMES = 100
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 floats: ``dvc exp run -S train.learning_rate=1e-5`` writes ``1e-05``, which
+    YAML 1.1 (PyYAML's default) reads as a string for want of a decimal point."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
 
 
 class ParamsError(ValueError):
@@ -134,7 +144,7 @@ def load(path: Path | str = DEFAULT_PATH) -> dict:
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found")
     try:
-        params = yaml.safe_load(path.read_text())
+        params = yaml.load(path.read_text(), Loader=_Loader)
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {error}") from None
     return validate(params, base=path.parent)

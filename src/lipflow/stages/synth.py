@@ -28,7 +28,7 @@ from ..datasets import Clip, read_sentences
 from ..files import atomic_path, write_json, write_text
 from ..layout import code_hash, stage_dir
 from ..params import fingerprint, is_grid  # is_grid: dataset.kind in GRID_KINDS (grid_synthetic here)
-from ..records import Record, StageError, build_manifest, record_path, run_clip, write_manifest
+from ..records import Manifest, Record, StageError, build_manifest, record_path, run_clip, write_manifest
 from ..synth import corpus, face, speech, visemes
 
 NAME = "synth"
@@ -228,10 +228,15 @@ def run_all(params: dict, keys: list[str] | None = None, force: bool = False, ba
     else:
         records = [make(key) for key in progress(chosen)]
     if not keys:
-        root = Path(params["dataset"]["root"])
-        clips = [Clip(key.split("/")[0], key.split("/")[1], _match(params, key)["sentence_id"],
-                      root / f"{key}{VIDEO_SUFFIX}") for key in planned]
-        manifest = build_manifest(NAME, stage_dir(NAME), clips, [])
-        write_manifest(manifest)
-        print(manifest.summary())
+        print(manifest(params, base).summary())
     return records
+
+
+def manifest(params: dict, base: Path = Path(".")) -> Manifest:
+    """``reports/manifests/synth.tsv`` over the planned clips (the corpus may not exist yet)."""
+    root = Path(params["dataset"]["root"])
+    clips = [Clip(key.split("/")[0], key.split("/")[1], _match(params, key)["sentence_id"],
+                  root / f"{key}{VIDEO_SUFFIX}") for key in map(_key, planned_clips(params, base))]
+    result = build_manifest(NAME, stage_dir(NAME), clips, [])
+    write_manifest(result)
+    return result
