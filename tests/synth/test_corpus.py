@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -118,3 +119,20 @@ def test_a_grid_clip_is_three_seconds_of_english(settings):
     assert len(rendered.audio) == 3 * rendered.sample_rate
     assert [w["word"] for w in rendered.truth["words"]] == grid.words("bbaf2n")
     assert rendered.truth["language"] == "eng" and rendered.truth["words"][-1]["end"] < 3.0
+
+
+def test_checked_faces_are_remembered_across_processes_without_dlib(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("LIPFLOW_CACHE", str(tmp_path))
+    look = corpus.speaker(SEED, 4, settings).look
+    first = corpus.prepared_face.__wrapped__(look, settings["width"], settings["height"])
+    assert len(list((tmp_path / "faces").glob("*.json"))) == 1
+
+    def no_dlib():
+        raise AssertionError("dlib loaded although the checked face is cached")
+
+    monkeypatch.setattr(face, "models", no_dlib)
+    again = corpus.prepared_face.__wrapped__(look, settings["width"], settings["height"])
+    assert np.array_equal(again[0], first[0]) and again[1] == first[1]
+    other_lips = dataclasses.replace(look, lip_bgr=tuple(255 - v for v in look.lip_bgr))
+    with pytest.raises(AssertionError, match="dlib loaded"):
+        corpus.prepared_face.__wrapped__(other_lips, settings["width"], settings["height"])

@@ -10,6 +10,7 @@ is the same voice and face recorded as GRID was: 25 fps MPEG-1 with MP2 audio, 3
 from __future__ import annotations
 
 import hashlib
+import os
 import string
 import tempfile
 import wave
@@ -22,6 +23,7 @@ import cv2
 import numpy as np
 
 from .. import grid, media
+from ..files import read_json, write_json
 from . import face, visemes
 from .speech import PAUSE_PREFIX, RATE_MAXIMUM, Voice, speak_sentence
 
@@ -169,21 +171,50 @@ def grid_codes(seed: int, index: int, count: int) -> list[str]:
 
 @lru_cache(maxsize=8)
 def prepared_face(look: face.Look, width: int, height: int) -> tuple[np.ndarray, face.Mouth]:
-    """The still frame with its own mouth erased, and where to draw the new one.
-
-    A look is refused unless dlib finds the face clearly (:data:`face.MIN_FACE_SCORE`) with
-    the mouth closed, open, rounded and spread, so that no frame of the clip loses it.
-    """
+    """The still frame with its own mouth erased, and where to draw the new one."""
     still = face.compose(look, width, height)
-    points = face.landmarks(still)
-    base, mouth = face.erase_mouth(still, points), face.mouth_of(points)
-    for name in CHECK_VISEMES:
-        frame = base.copy()
-        face.draw_mouth(frame, mouth, visemes.pose(name), look.lip_bgr)
-        score = face.face_score(frame)
-        if score < face.MIN_FACE_SCORE:
-            raise face.FaceError(f"{look.identity}: face score {score:.2f} with the mouth at {name!r}")
-    return base, mouth
+    points = _checked_landmarks(look.identity, look.lip_bgr, still)
+    return face.erase_mouth(still, points), face.mouth_of(points)
+
+
+def face_cache_dir() -> Path:
+    """Where checked landmarks of composed stills are kept between processes: Snakemake runs
+    one process per clip, and loading dlib to check the same speaker's photo again costs
+    more than half of a clip. ``$LIPFLOW_CACHE``, else the user's cache folder."""
+    root = os.environ.get("LIPFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lipflow"
+    return Path(root) / "faces"
+
+
+def _checked_landmarks(identity: str, lip_bgr: tuple[int, int, int], still: np.ndarray) -> np.ndarray:
+    """The still's 68 landmarks; refused unless dlib finds the face clearly (:data:`face.MIN_FACE_SCORE`)
+    with the mouth closed, open, rounded and spread, so that no frame of the clip loses it.
+
+    Remembered under a hash of the pixels, the lip colour and the checking code, so a
+    changed photo or a changed check is never answered from the cache.
+    """
+    digest = hashlib.sha256(still.tobytes() + repr((still.shape, lip_bgr)).encode())
+    for module in (face, visemes):
+        digest.update(Path(module.__file__).read_bytes())
+    cached = face_cache_dir() / f"{digest.hexdigest()[:24]}.json"
+    if cached.is_file():
+        verdict = read_json(cached)
+        if "refused" in verdict:
+            raise face.FaceError(verdict["refused"])
+        return np.array(verdict["landmarks"], np.float32)
+    try:
+        points = face.landmarks(still)
+        base, mouth = face.erase_mouth(still, points), face.mouth_of(points)
+        for name in CHECK_VISEMES:
+            frame = base.copy()
+            face.draw_mouth(frame, mouth, visemes.pose(name), lip_bgr)
+            score = face.face_score(frame)
+            if score < face.MIN_FACE_SCORE:
+                raise face.FaceError(f"{identity}: face score {score:.2f} with the mouth at {name!r}")
+    except face.FaceError as error:
+        write_json(cached, {"refused": str(error)})
+        raise
+    write_json(cached, {"landmarks": points.tolist()})
+    return points
 
 
 def clip_rng(seed: int, speaker_index: int, sentence_id: str) -> np.random.Generator:
