@@ -18,6 +18,9 @@ STAGE_DIRS = {
     "split": DATA / "split",
 }
 METRICS = REPORTS / "metrics"
+MODELS_DIR = Path("models")
+BEST_MODEL = "model.keras"
+"""A training run's model for evaluation and prediction, in ``models/<run>/``."""
 
 
 def stage_dir(stage: str) -> Path:

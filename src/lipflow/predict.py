@@ -14,14 +14,12 @@ from pathlib import Path
 
 import cv2
 
-from . import media, models
-from .evaluate import run as evaluate_run
+from . import media
 from .files import atomic_path
+from .layout import BEST_MODEL, MODELS_DIR
 from .project import Project
 from .records import StageError
 from .stages import fps as fps_stage, mouth
-from .train.loop import BEST_MODEL
-from .train.vanilla import MODELS_DIR
 
 
 @dataclass
@@ -47,6 +45,9 @@ def predict(project: Project, video: Path, model_path: Path) -> Prediction:
         converted = Path(folder) / "video.mp4"
         media.convert_fps(video, converted, **project.params[fps_stage.NAME])
         mouths = mouth.extract(converted, project.params[mouth.NAME])
+    from . import models  # TensorFlow loads only once the video has given a mouth
+    from .evaluate import run as evaluate_run
+
     model = models.load_model(model_path)
     if not evaluate_run.fits(mouths.frames.shape, model):
         raise StageError(f"mouth crops of shape {mouths.frames.shape} do not fit the model input "

@@ -34,8 +34,9 @@ from ..models import ctc_loss, output_frames
 from ..models.attention import PeerAttention
 from ..params import ParamsError, fingerprint
 from .data import MOUTH_DIR, SPLIT_TSV, ClipData
-from .loop import BEST_MODEL, RunPaths, Trainer
-from .vanilla import (MODELS_DIR, REPORTS_DIR, load_data, loop_config, make_deterministic, make_model, make_optimizer,
+from .loop import RunPaths, Trainer
+from ..layout import BEST_MODEL, MODELS_DIR
+from .vanilla import (REPORTS_DIR, load_data, loop_config, make_deterministic, make_model, make_optimizer,
                       training_seed)
 
 ENSEMBLE = "ensemble"

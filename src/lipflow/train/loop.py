@@ -58,10 +58,6 @@ class Task(Protocol):
         """Extra state to checkpoint besides the models and the optimizer."""
 
 
-BEST_MODEL = "model.keras"
-"""The run's model for evaluation and prediction, in its model folder."""
-
-
 PROGRESS_KEY = "progress/.ATTRIBUTES/VARIABLE_VALUE"
 """The run's progress (history, best epoch, parameter fingerprint) in a checkpoint."""
 

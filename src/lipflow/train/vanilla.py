@@ -11,13 +11,12 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from ..layout import file_hash
+from ..layout import BEST_MODEL, MODELS_DIR, file_hash
 from ..models import Architecture, build, ctc_loss, output_frames
 from ..params import ParamsError, fingerprint
 from .data import MOUTH_DIR, SPLIT_TSV, Augment, ClipData, check, read_split
-from .loop import BEST_MODEL, LoopConfig, RunPaths, Trainer
+from .loop import LoopConfig, RunPaths, Trainer
 
-MODELS_DIR = Path("models")
 REPORTS_DIR = Path("reports/train")
 NOT_FINGERPRINTED = ("run", "epochs", "patience")
 """train keys a resumed run may change: more epochs or patience continue the same run."""
