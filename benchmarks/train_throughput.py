@@ -8,10 +8,12 @@ Both train the same architecture at the same batch size on the same synthetic cl
   to Keras ``fit`` with the CTC loss, the model built from Keras' own layers (how the
   LipNet ports trained; lipflow's fused video BatchNorm swapped back for Keras' own).
 
-Each rate is the batch size over the median step time (the machine is shared: a median
-resists the steps another process slowed down). The achieved FLOP rate (training FLOPs per
-sample, taken as 3x the analytic forward count, times samples/s) is compared with a
-2048x2048 fp32 matmul measured in the same run.
+lipflow runs twice: in float32 like the original, and with ``model.precision:
+mixed_bfloat16`` (bfloat16 layers, float32 weights and logits), which CPUs with AVX512-BF16
+or AMX execute natively. Each rate is the batch size over the median step time (the machine
+is shared: a median resists the steps another process slowed down). The achieved FLOP rate
+(training FLOPs per sample, taken as 3x the analytic forward count, times samples/s) is
+compared with a 2048x2048 matmul of the same precision measured in the same run.
 Prints a table, then one JSON line. Run from the repository root:
 
     python benchmarks/train_throughput.py --variant lipnet --batch 16 --steps 5
@@ -61,10 +63,10 @@ def forward_flops(model: keras.Model) -> float:
     return float(flops)
 
 
-def matmul_rate(size: int) -> float:
-    """FLOP/s of one fp32 ``size`` x ``size`` matmul, median of MATMUL_REPEATS."""
-    a = tf.random.normal((size, size))
-    b = tf.random.normal((size, size))
+def matmul_rate(size: int, dtype: str) -> float:
+    """FLOP/s of one ``size`` x ``size`` matmul in ``dtype``, median of MATMUL_REPEATS."""
+    a = tf.cast(tf.random.normal((size, size)), dtype)
+    b = tf.cast(tf.random.normal((size, size)), dtype)
     tf.matmul(a, b).numpy()
     times = []
     for _ in range(MATMUL_REPEATS):
@@ -178,42 +180,60 @@ def main() -> None:
     parser.add_argument("--variant", choices=VARIANTS, default="lipnet")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=5, help="timed steps per method (after one warm-up step)")
-    parser.add_argument("--matmul", type=int, default=2048, help="side of the fp32 matmul ceiling")
+    parser.add_argument("--matmul", type=int, default=2048, help="side of the matmul ceiling")
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args()
 
     params = params_mod.load(args.params)
-    params["model"].update(variant=args.variant, normalise=False, mixed_precision=False)
+    params["model"].update(variant=args.variant, normalise=False, precision="float32")
     if args.variant != "small":
         params["model"].update(input_height=PAPER_INPUT[0], input_width=PAPER_INPUT[1])
     params["train"]["batch_size"] = args.batch
     mouth = params["mouth"]
     shape = (mouth["frames"], mouth["height"], mouth["width"], mouth["channels"])
 
-    matmul = matmul_rate(args.matmul)
+    matmul = matmul_rate(args.matmul, "float32")
+    matmul_bf16 = matmul_rate(args.matmul, "bfloat16")
     flops = BACKWARD_FACTOR * forward_flops(build(Architecture.from_params(params)))
+    bf16_params = {**params, "model": {**params["model"], "precision": "mixed_bfloat16"}}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         keys = write_corpus(root, 2 * args.batch + 1, shape)
         lipflow = lipflow_rate(params, root, args.batch, args.steps)
+        lipflow_bf16 = lipflow_rate(bf16_params, root, args.batch, args.steps)
         original = original_rate(params, root, keys, args.batch, args.steps)
 
     figures = {
         "variant": args.variant, "batch": args.batch, "steps": args.steps, "input": list(shape),
         "train_gflop_per_sample": flops / 1e9,
         "lipflow_samples_per_s": lipflow,
+        "lipflow_bf16_samples_per_s": lipflow_bf16,
         "original_samples_per_s": original,
         "speedup_vs_original": lipflow / original,
+        "speedup_bf16_vs_original": lipflow_bf16 / original,
         "matmul_gflop_per_s": matmul / 1e9,
+        "matmul_bf16_gflop_per_s": matmul_bf16 / 1e9,
         "lipflow_gflop_per_s": lipflow * flops / 1e9,
         "fraction_of_matmul": lipflow * flops / matmul,
+        "fraction_of_bf16_matmul": lipflow_bf16 * flops / matmul_bf16,
     }
-    print(f"{'method':<44} {'samples/s':>10} {'GFLOP/s':>9}")
-    print(f"{'original style (PNG per frame, float64, fit)':<44} {original:>10.2f} {original * flops / 1e9:>9.1f}")
-    print(f"{'lipflow (npz, tf.data cache, tf.function)':<44} {lipflow:>10.2f} {lipflow * flops / 1e9:>9.1f}")
-    print(f"{f'fp32 matmul {args.matmul}x{args.matmul}':<44} {'':>10} {matmul / 1e9:>9.1f}")
+    rows = [
+        ("original style (PNG per frame, float64, fit)", original, flops),
+        ("lipflow float32 (npz, tf.data cache, tf.function)", lipflow, flops),
+        ("lipflow mixed_bfloat16", lipflow_bf16, flops),
+        (f"float32 matmul {args.matmul}x{args.matmul}", None, matmul),
+        (f"bfloat16 matmul {args.matmul}x{args.matmul}", None, matmul_bf16),
+    ]
+    print(f"{'method':<52} {'samples/s':>10} {'GFLOP/s':>9} {'x original':>10}")
+    for name, rate, work in rows:
+        if rate is None:
+            print(f"{name:<52} {'':>10} {work / 1e9:>9.1f} {'':>10}")
+        else:
+            print(f"{name:<52} {rate:>10.2f} {rate * work / 1e9:>9.1f} {rate / original:>10.2f}")
     print(f"{args.variant}, batch {args.batch}, input {shape}: {flops / 1e9:.1f} GFLOP per training sample; "
-          f"lipflow {lipflow / original:.2f}x original, {100 * lipflow * flops / matmul:.0f}% of the matmul rate")
+          f"lipflow float32 {lipflow / original:.2f}x original at {100 * lipflow * flops / matmul:.0f}% of the "
+          f"float32 matmul rate; mixed_bfloat16 {lipflow_bf16 / original:.2f}x at "
+          f"{100 * lipflow_bf16 * flops / matmul_bf16:.0f}% of the bfloat16 matmul rate")
     print(json.dumps(figures))
 
 

@@ -26,7 +26,7 @@ def test_paper_variants_have_the_published_parameter_counts(variant):
 def test_architecture_from_params_takes_frames_and_channels_from_the_mouth_crops():
     params = {
         "model": {"variant": "lipnet128", "filters": [1, 2, 3], "gru_units": 7, "dropout": 0.2,
-                  "input_height": 24, "input_width": 48, "mixed_precision": False},
+                  "input_height": 24, "input_width": 48, "precision": "float32"},
         "mouth": {"frames": 75, "channels": 1},
     }
     arch = Architecture.from_params(params)
@@ -36,9 +36,12 @@ def test_architecture_from_params_takes_frames_and_channels_from_the_mouth_crops
     assert (Architecture.from_params(params).filters, Architecture.from_params(params).gru_units) == ((1, 2, 3), 7)
 
 
-def test_model_resizes_and_normalises_raw_crops_itself_and_loads_without_custom_objects(tmp_path):
-    arch = Architecture((4, 8, 8), 8, dropout=0.1, frames=12, height=16, width=32, channels=3)
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_model_resizes_and_normalises_raw_crops_itself_and_loads_without_custom_objects(tmp_path, precision):
+    arch = Architecture((4, 8, 8), 8, dropout=0.1, frames=12, height=16, width=32, channels=3, precision=precision)
     model = build(arch, source_size=(24, 48), normalise=True)
+    assert model.get_layer("conv1").compute_dtype == precision.removeprefix("mixed_")
+    assert {w.dtype for w in model.trainable_weights} == {"float32"} and model.output.dtype == "float32"
     frames = np.random.default_rng(0).integers(0, 256, (3, 12, 24, 48, 3)).astype("float32")
     model.get_layer("normalise").adapt(frames)
     assert model.input_shape == (None, 12, 24, 48, 3)

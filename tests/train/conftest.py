@@ -55,7 +55,7 @@ def tiny_params(**train) -> dict:
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["mouth"].update(frames=FRAMES, height=HEIGHT, width=WIDTH, channels=CHANNELS)
     params["model"].update(variant="small", filters=[4, 8, 8], gru_units=16, dropout=0.1,
-                           input_height=HEIGHT, input_width=WIDTH, normalise=True, mixed_precision=False)
+                           input_height=HEIGHT, input_width=WIDTH, normalise=True, precision="float32")
     params["train"].update(run="tiny", learning_rate=0.01, batch_size=4, epochs=4, patience=10, keep_checkpoints=2)
     params["train"].update(train)
     return params

@@ -90,9 +90,9 @@ def test_flip_mirrors_whole_clips(tiny_project, tiny, load):
 
 
 @pytest.mark.skipif(bool(tf.config.list_physical_devices("GPU")), reason="a GPU runs mixed precision")
-def test_mixed_precision_without_a_gpu_is_refused_up_front(tiny_project, tiny, capsys):
+def test_float16_without_a_gpu_is_refused_up_front(tiny_project, tiny, capsys):
     params = tiny.params()
-    params["model"]["mixed_precision"] = True
+    params["model"]["precision"] = "mixed_float16"
     (tiny_project / "params.yaml").write_text(yaml.safe_dump(params))
     assert cli.main(["train"]) == 2
-    assert "model.mixed_precision: needs a GPU" in capsys.readouterr().err
+    assert "model.precision: mixed_float16 needs a GPU" in capsys.readouterr().err

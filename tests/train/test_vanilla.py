@@ -18,10 +18,11 @@ pytestmark = pytest.mark.slow
 CHECKPOINT_WAIT_S = 50
 
 
-def test_a_small_lipnet_learns_to_read_the_tiny_clips(tiny_project, tiny):
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_a_small_lipnet_learns_to_read_the_tiny_clips(tiny_project, tiny, precision):
     """Decoded in training mode: BatchNorm's moving averages need hundreds of steps to catch up."""
     params = tiny.params(augment=False)
-    params["model"].update(filters=[8, 16, 16], gru_units=32, dropout=0.0)
+    params["model"].update(filters=[8, 16, 16], gru_units=32, dropout=0.0, precision=precision)
     vanilla.make_deterministic(params["seed"])
     data = vanilla.load_data(params)
     task = vanilla.CTCTask(vanilla.make_model(params, data), vanilla.make_optimizer(params))

@@ -29,7 +29,6 @@ CONV_BLOCKS = (
 )
 POOL = (1, 2, 2)
 PIXEL_MAX = 255.0
-MIXED_POLICY = "mixed_float16"
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,8 @@ class Architecture:
     height: int
     width: int
     channels: int
-    mixed_precision: bool = False
+    precision: str = "float32"
+    """Keras dtype policy of every layer but the float32 logits."""
 
     @classmethod
     def from_params(cls, params: dict) -> "Architecture":
@@ -50,7 +50,7 @@ class Architecture:
         filters, units = PAPER_VARIANTS.get(model["variant"], (model["filters"], model["gru_units"]))
         return cls(
             tuple(filters), units, model["dropout"], mouth["frames"],
-            model["input_height"], model["input_width"], mouth["channels"], model["mixed_precision"],
+            model["input_height"], model["input_width"], mouth["channels"], model["precision"],
         )
 
 
@@ -62,7 +62,7 @@ def build(arch: Architecture, source_size: tuple[int, int] | None = None, normal
     set (``model.get_layer("normalise").adapt(frames)``); without, pixels are scaled to
     [0, 1] as in the original.
     """
-    policy = MIXED_POLICY if arch.mixed_precision else "float32"
+    policy = arch.precision
     height, width = source_size or (arch.height, arch.width)
     frames = keras.Input((arch.frames, height, width, arch.channels), name="frames")
     if normalise:

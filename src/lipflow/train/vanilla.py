@@ -18,6 +18,7 @@ from .data import MOUTH_DIR, SPLIT_TSV, Augment, ClipData, check, read_split
 from .loop import LoopConfig, RunPaths, Trainer
 
 REPORTS_DIR = Path("reports/train")
+FLOAT16_POLICY = "mixed_float16"
 NOT_FINGERPRINTED = ("run", "epochs", "patience")
 """train keys a resumed run may change: more epochs or patience continue the same run."""
 
@@ -55,8 +56,9 @@ def load_data(params: dict, mouth_dir: Path = MOUTH_DIR, split_tsv: Path = SPLIT
 
 def make_model(params: dict, data: ClipData, name: str = "lipnet") -> keras.Model:
     """LipNet reading the mouth crops; normalisation statistics come from the training split."""
-    if params["model"]["mixed_precision"] and not tf.config.list_physical_devices("GPU"):
-        raise ParamsError("model.mixed_precision: needs a GPU (float16 MaxPool3D has no CPU kernel); set it to false")
+    if params["model"]["precision"] == FLOAT16_POLICY and not tf.config.list_physical_devices("GPU"):
+        raise ParamsError(f"model.precision: {FLOAT16_POLICY} needs a GPU (float16 MaxPool3D has no CPU kernel); "
+                          "use mixed_bfloat16 or float32")
     model = build(Architecture.from_params(params), source_size=data.shape[1:3],
                   normalise=params["model"]["normalise"], name=name)
     if params["model"]["normalise"]:
@@ -67,7 +69,7 @@ def make_model(params: dict, data: ClipData, name: str = "lipnet") -> keras.Mode
 def make_optimizer(params: dict) -> keras.optimizers.Optimizer:
     train = params["train"]
     optimizer = keras.optimizers.Adam(train["learning_rate"], clipnorm=train["clipnorm"])
-    if params["model"]["mixed_precision"]:
+    if params["model"]["precision"] == FLOAT16_POLICY:  # bfloat16 has float32's range: no loss scaling
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
 
