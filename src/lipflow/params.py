@@ -6,6 +6,7 @@ type or path fails before any work is done, with one message naming the key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -30,9 +31,10 @@ CLIP_FRAMES = {"grid": 75, "grid_synthetic": 75}
 DEFAULT_CLIP_FRAMES = 100
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """YAML 1.2 floats: ``dvc exp run -S train.learning_rate=1e-5`` writes ``1e-05``, which
-    YAML 1.1 (PyYAML's default) reads as a string for want of a decimal point."""
+    YAML 1.1 (PyYAML's default) reads as a string for want of a decimal point. libyaml's
+    parser when PyYAML has it: every per-clip job reads params.yaml and the schema."""
 
 
 _Loader.add_implicit_resolver(
@@ -45,7 +47,12 @@ class ParamsError(ValueError):
 
 def schema() -> dict:
     text = resources.files("lipflow").joinpath("schemas/params.schema.yaml").read_text()
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_Loader)
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
 
 
 def _key(path) -> str:
@@ -68,7 +75,7 @@ def validate(params: dict, base: Path = Path(".")) -> dict:
     if not isinstance(params, dict):
         raise ParamsError("params.yaml must be a mapping of sections")
     errors = sorted(
-        jsonschema.Draft202012Validator(schema()).iter_errors(params),
+        _validator().iter_errors(params),
         key=lambda e: (len(e.absolute_path), _key(e.absolute_path)),
     )
     if errors:
