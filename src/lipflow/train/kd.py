@@ -30,12 +30,12 @@ import numpy as np
 import tensorflow as tf
 
 from ..files import write_json
+from ..layout import BEST_MODEL, MODELS_DIR
 from ..models import ctc_loss, output_frames
 from ..models.attention import PeerAttention
 from ..params import ParamsError, fingerprint
 from .data import MOUTH_DIR, SPLIT_TSV, ClipData
 from .loop import RunPaths, Trainer
-from ..layout import BEST_MODEL, MODELS_DIR
 from .vanilla import (REPORTS_DIR, load_data, loop_config, make_deterministic, make_model, make_optimizer,
                       training_seed)
 
