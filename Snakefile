@@ -1,6 +1,6 @@
 # lipflow pipeline for Snakemake: `snakemake --cores 2` runs everything params.yaml asks for.
-# The same stages, commands and params are declared in dvc.yaml (`dvc repro`); a test keeps
-# them in step through the stage table in src/lipflow/pipeline.py.
+# The same stages, commands and params are declared in dvc.yaml (`dvc repro`), which
+# `lipflow dvc-yaml` generates from the stage table in src/lipflow/pipeline.py.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -16,7 +16,7 @@ include: "rules/model.smk"
 rule prepare:
     input:
         [manifest(stage) for stage in ("fps", "fragments", "align", "align_convert")],
-        str(layout.METRICS / "alignment.json"),
+        str(layout.ALIGNMENT_METRICS),
 
 
 rule all:

@@ -29,7 +29,7 @@ from lipflow.models import Architecture, build
 from lipflow.models.attention import PeerAttention
 from lipflow.models.lipnet import VARIANTS
 from lipflow.text import encode, normalise
-from lipflow.train import kd, vanilla
+from lipflow.train import kd, setup, vanilla
 
 SENTENCE = normalise("Purtroppo non lo so, però potresti chiedere all'autista.")
 WARMUP_STEPS = 2
@@ -67,7 +67,7 @@ def main() -> None:
     params["model"].update(variant=args.variant)
     kd_params = params["kd"]
     arch = Architecture.from_params(params)
-    vanilla.make_deterministic(params["seed"])
+    setup.make_deterministic(params["seed"])
     rng = np.random.default_rng(params["seed"])
     frames = rng.integers(0, 256, (args.batch, arch.frames, arch.height, arch.width, arch.channels))
     label = encode(SENTENCE)
@@ -75,12 +75,12 @@ def main() -> None:
              tf.constant([len(label)] * args.batch, tf.int32))
     signature = tuple(tf.TensorSpec(t.shape, t.dtype) for t in batch)
 
-    single = vanilla.CTCTask(peer(arch, kd.peer_seed(params["seed"], 0), "peer0"), vanilla.make_optimizer(params))
+    single = vanilla.CTCTask(peer(arch, kd.peer_seed(params["seed"], 0), "peer0"), setup.make_optimizer(params))
 
     peers = {kd.peer_name(i): peer(arch, kd.peer_seed(params["seed"], i), kd.peer_name(i)) for i in range(args.peers)}
     attention = PeerAttention(kd_params["attention_units"], name="attention")
     attention.build((None, args.peers, len(kd_params["descriptors"])))
-    cohort = kd.KDTask(peers, attention, vanilla.make_optimizer(params), kd_params["lambda"],
+    cohort = kd.KDTask(peers, attention, setup.make_optimizer(params), kd_params["lambda"],
                        kd_params["temperature"], kd_params["descriptors"])
     steps = {"vanilla": single.train_step, "kd": cohort.train_step}
     seconds = median_step_seconds({name: tf.function(step, input_signature=signature) for name, step in steps.items()},

@@ -1,8 +1,8 @@
 """Mouth extraction: lipflow's tracking extractor against the original per-frame method.
 
 On the same clips, in one run: (a) the original method (dlib detector with 1 upsample on
-every frame, 68 landmarks, whole-frame resize, crop), (b) ``lipflow.stages.mouth.extract``
-(what the stage runs), (c) decoding alone exactly as (b) decodes, (d) decoding plus the
+every frame, 68 landmarks, whole-frame resize, crop), (b) ``lipflow.vision.mouths.extract``
+(what the mouth stage runs), (c) decoding alone exactly as (b) decodes, (d) decoding plus the
 68 landmarks on every frame with a given box (the ceiling: landmarks cannot be skipped).
 Prints a table, then one JSON line. Run from the repository root:
 ``python benchmarks/mouth_extraction.py [clips...]``.
@@ -20,7 +20,8 @@ import cv2
 import numpy as np
 
 from lipflow import params
-from lipflow.stages import mouth
+from lipflow.vision import landmarks, mouths
+from lipflow.vision.video import decode
 
 GRID_CLIPS = sorted((Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "grid").glob("*.mpg"))
 ORIGINAL_UPSAMPLE = 1
@@ -32,12 +33,12 @@ GOAL_CENTRE_PX = 2.0
 
 def original(video: Path, width: int, height: int) -> np.ndarray:
     """The original extractor's work per frame; returns the crop centres in source pixels."""
-    detector, predictor = mouth.models()
+    detector, predictor = landmarks.models()
     ratio, centres = None, []
-    for frame in mouth.decode(video):
+    for frame in decode(video):
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         shape = predictor(rgb, detector(rgb, ORIGINAL_UPSAMPLE)[0])
-        points = np.array([(p.x, p.y) for p in shape.parts()][mouth.MOUTH], np.float64)
+        points = np.array([(p.x, p.y) for p in shape.parts()][landmarks.MOUTH], np.float64)
         if ratio is None:
             left = points[:, 0].min() * (1 - ORIGINAL_HORIZONTAL_PAD)
             right = points[:, 0].max() * (1 + ORIGINAL_HORIZONTAL_PAD)
@@ -51,8 +52,8 @@ def original(video: Path, width: int, height: int) -> np.ndarray:
 
 
 def landmarks_ceiling(video: Path, box) -> None:
-    _, predictor = mouth.models()
-    for frame in mouth.decode(video):
+    _, predictor = landmarks.models()
+    for frame in decode(video):
         predictor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box)
 
 
@@ -69,17 +70,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each method; the median time counts")
     args = parser.parse_args()
     settings = params.load(args.params)["mouth"]
-    detector, _ = mouth.models()
-    lengths = {clip: len(mouth.decode(clip)) for clip in args.clips}
-    boxes = {clip: detector(cv2.cvtColor(mouth.decode(clip)[0], cv2.COLOR_BGR2GRAY), 0)[0] for clip in args.clips}
+    detector, _ = landmarks.models()
+    lengths = {clip: len(decode(clip)) for clip in args.clips}
+    boxes = {clip: detector(cv2.cvtColor(decode(clip)[0], cv2.COLOR_BGR2GRAY), 0)[0] for clip in args.clips}
     total = sum(lengths.values())
 
     seconds = {name: [] for name in ("original", "lipflow", "decode", "ceiling")}
     for _ in range(args.repeats):
         runs = {
             "original": lambda: [original(c, settings["width"], settings["height"]) for c in args.clips],
-            "lipflow": lambda: [mouth.extract(c, {**settings, "frames": lengths[c]}) for c in args.clips],
-            "decode": lambda: [mouth.decode(c) for c in args.clips],
+            "lipflow": lambda: [mouths.extract(c, {**settings, "frames": lengths[c]}) for c in args.clips],
+            "decode": lambda: [decode(c) for c in args.clips],
             "ceiling": lambda: [landmarks_ceiling(c, boxes[c]) for c in args.clips],
         }
         results = {}
@@ -114,7 +115,7 @@ def main() -> None:
     print(f"{len(args.clips)} clips, {total} frames, median of {args.repeats} runs")
     print(f"{'method':<52} {'frames/s':>9}")
     for name, label in (("original", "(a) original: detector (1 upsample) every frame"),
-                        ("lipflow", "(b) lipflow mouth.extract"),
+                        ("lipflow", "(b) lipflow mouths.extract"),
                         ("decode", "(c) decoding alone (as the extractor decodes)"),
                         ("ceiling", "(d) decoding + 68 landmarks every frame")):
         print(f"{label:<52} {fps[name]:>9.1f}")

@@ -37,7 +37,7 @@ import yaml
 from lipflow import layout
 from lipflow import params as params_mod
 from lipflow.datasets import read_sentences
-from lipflow.stages import synth as synth_stage
+from lipflow.synth.plan import key_of, planned_clips
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ("Snakefile", "rules", "envs", "workflow")
@@ -87,8 +87,8 @@ def clear_outputs(folder: Path) -> None:
     """Everything the timed targets write; the corpus and its synth records stay."""
     for stage in PER_CLIP_STAGES:
         shutil.rmtree(folder / layout.stage_dir(stage), ignore_errors=True)
-        (folder / layout.REPORTS / "manifests" / f"{stage}.tsv").unlink(missing_ok=True)
-    (folder / layout.METRICS / "alignment.json").unlink(missing_ok=True)
+        (folder / layout.manifest(stage)).unlink(missing_ok=True)
+    (folder / layout.ALIGNMENT_METRICS).unlink(missing_ok=True)
 
 
 def timed_run(folder: Path, cores: int) -> tuple[float, dict[str, int]]:
@@ -103,7 +103,7 @@ def failed_clips(folder: Path) -> dict[str, int]:
     """Clips not ``ok`` per stage, from the manifests' status column (a failed clip is cheaper)."""
     counts = {}
     for stage in PER_CLIP_STAGES:
-        lines = (folder / layout.REPORTS / "manifests" / f"{stage}.tsv").read_text().splitlines()
+        lines = (folder / layout.manifest(stage)).read_text().splitlines()
         header = lines[0].split("\t")
         status = header.index("status")
         counts[stage] = sum(1 for line in lines[1:] if line.split("\t")[status] not in ("ok", "skipped"))
@@ -129,8 +129,7 @@ def main() -> None:
         params = make_project(folder, Path(args.params), None if args.full else args.speakers,
                               None if args.full else args.sentences)
         # The synth jobs' records are the corpus targets (`lipflow manifest` has no synth command).
-        records = [str(layout.stage_dir("synth") / relpath.replace(synth_stage.VIDEO_SUFFIX, ".record.json"))
-                   for relpath in synth_stage.planned_clips(params)]
+        records = [str(layout.record("synth", key_of(relpath))) for relpath in planned_clips(params)]
         started = time.perf_counter()
         snakemake(folder, "--cores", str(min(2, os.cpu_count() or 1)), *records)
         corpus_seconds = time.perf_counter() - started

@@ -1,7 +1,7 @@
 """Word alignment against the synthetic corpus's ground truth: aeneas (lipflow's align stage) vs no aligner.
 
 The synth stage knows when espeak-ng spoke each word, so alignment error can be measured
-exactly. On the same generated clips, in one run: (a) ``lipflow.stages.align.align_clip``
+exactly. On the same generated clips, in one run: (a) ``lipflow.aligner.align_clip``
 (aeneas, with the ``align`` params), (b) the baseline without an aligner: the words spread
 over the whole clip in proportion to their letters. Boundary error is |predicted - true|
 for every word start and end. Prints a table, then one JSON line. Run from the repository
@@ -18,9 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lipflow import params as params_mod
+from lipflow import aligner, params as params_mod
 from lipflow.files import read_json, write_text
-from lipflow.stages import align, fragments, synth
+from lipflow.layout import TRUTH_SUFFIX
+from lipflow.synth.plan import VIDEO_SUFFIX, planned_clips
+from lipflow.synth.write import synthesize_clip
 
 FRAME_S = 0.04  # one frame at 25 fps: the resolution the .align files keep
 
@@ -28,9 +30,9 @@ FRAME_S = 0.04  # one frame at 25 fps: the resolution the .align files keep
 def aeneas_words(video: Path, truth: dict, params: dict, folder: Path) -> list[tuple[float, float]]:
     text_file = folder / "fragments.txt"
     max_len = params["labels"]["absolute_max_string_len"]
-    write_text(text_file, fragments.fragments_text(truth["sentence"], truth["language"], max_len))
-    sync_map = align.align_clip(video, text_file, truth["language"], params["align"])
-    spoken = [f for f in sync_map["fragments"] if f["lines"] and f["lines"][0] != fragments.SILENCE]
+    write_text(text_file, aligner.fragments_text(truth["sentence"], truth["language"], max_len))
+    sync_map = aligner.align_clip(video, text_file, truth["language"], params["align"])
+    spoken = [f for f in sync_map["fragments"] if f["lines"] and f["lines"][0] != aligner.SILENCE]
     return [(float(f["begin"]), float(f["end"])) for f in spoken]
 
 
@@ -70,12 +72,12 @@ def main() -> None:
     seconds = {"synth": 0.0, "aeneas": 0.0}
     with tempfile.TemporaryDirectory(prefix="lipflow-bench-") as work:
         root = Path(work) / "corpus"
-        planned = synth.planned_clips(params)
+        planned = planned_clips(params)
         for relpath in planned:
             started = time.perf_counter()
-            synth.synthesize_clip(params, relpath, root)
+            synthesize_clip(params, relpath, root)
             seconds["synth"] += time.perf_counter() - started
-            truth = read_json(root / relpath.replace(synth.VIDEO_SUFFIX, synth.TRUTH_SUFFIX))
+            truth = read_json(root / relpath.replace(VIDEO_SUFFIX, TRUTH_SUFFIX))
             started = time.perf_counter()
             results["aeneas"].append(errors(aeneas_words(root / relpath, truth, params, Path(work)), truth))
             seconds["aeneas"] += time.perf_counter() - started

@@ -22,7 +22,6 @@ Prints a table, then one JSON line. Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import tempfile
 import time
@@ -33,13 +32,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lipflow import params as params_mod
+from lipflow import mouthfile, params as params_mod, splitfile
 from lipflow.models import Architecture, build, ctc_loss
 from lipflow.models.layers import VideoBatchNorm
 from lipflow.models.lipnet import VARIANTS
 from lipflow.text import encode, normalise
-from lipflow.train import vanilla
-from lipflow.train.data import ARRAY_NAME, SPLIT_COLUMNS
+from lipflow.train import setup, vanilla
 
 SENTENCE = normalise("Purtroppo non lo so, però potresti chiedere all'autista.")
 PAPER_INPUT = (50, 100)
@@ -84,24 +82,20 @@ def write_corpus(root: Path, clips: int, shape: tuple[int, int, int, int]) -> li
     for index, key in enumerate(keys):
         frames = rng.integers(0, 256, shape, dtype=np.uint8)
         (root / "mouth" / key).parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(root / "mouth" / f"{key}.npz", **{ARRAY_NAME: frames})
+        mouthfile.write(root / "mouth" / f"{key}.npz", {mouthfile.FRAMES: frames})
         png_dir = root / "png" / key
         png_dir.mkdir(parents=True)
         for number, frame in enumerate(frames):
             cv2.imwrite(str(png_dir / f"{number:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        rows.append({"clip": key, "speaker": "s1", "sentence_id": 16, "label": SENTENCE,
-                     "split": "val" if index == 0 else "train"})
-    with open(root / "split.tsv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=SPLIT_COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        rows.append(splitfile.Row(key, "s1", "16", SENTENCE, "val" if index == 0 else "train"))
+    splitfile.write(root / "split.tsv", rows)
     return keys[1:]
 
 
 def lipflow_rate(params: dict, root: Path, batch: int, steps: int) -> float:
-    vanilla.make_deterministic(params["seed"])
-    data = vanilla.load_data(params, root / "mouth", root / "split.tsv")
-    task = vanilla.CTCTask(vanilla.make_model(params, data), vanilla.make_optimizer(params))
+    setup.make_deterministic(params["seed"])
+    data = setup.load_data(params, root / "mouth", root / "split.tsv")
+    task = vanilla.CTCTask(setup.make_model(params, data), setup.make_optimizer(params))
     step = tf.function(task.train_step, input_signature=data.val().element_spec)
 
     def batches():
@@ -142,7 +136,7 @@ def original_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
 
 
 def original_rate(params: dict, root: Path, keys: list[str], batch: int, steps: int) -> float:
-    vanilla.make_deterministic(params["seed"])
+    setup.make_deterministic(params["seed"])
     crop = (params["mouth"]["height"], params["mouth"]["width"])
     model = keras.models.clone_model(build(Architecture.from_params(params), source_size=crop),
                                      clone_function=original_layer)

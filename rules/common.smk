@@ -1,5 +1,6 @@
 # Shared set-up: validated params, the clip list, and helpers that read the stage table
-# (lipflow.pipeline.STAGES), so rules declare the same params and code inputs as dvc.yaml.
+# (lipflow.pipeline.STAGES), so rules declare the same params, code inputs, env, threads and
+# resources as the dvc.yaml the table generates. Paths come from lipflow.layout.
 from pathlib import Path
 
 import lipflow.params
@@ -23,9 +24,9 @@ def _sources():
     """Clip key -> source video: planned from params for the synthetic corpus (it does not
     exist yet when the DAG is built), found on disk otherwise."""
     if lipflow.params.is_synthetic(PARAMS):
-        from lipflow.stages import synth
+        from lipflow.synth.plan import planned_clips
 
-        relative = synth.planned_clips(PARAMS)
+        relative = planned_clips(PARAMS)
         return {Path(rel).with_suffix("").as_posix(): str(PROJECT.root / rel) for rel in relative}
     return {clip.key: str(clip.source) for clip in PROJECT.discover()[0]}
 
@@ -41,7 +42,7 @@ def source_video(wildcards):
     """What the fps job reads: the recording, or for the synthetic corpus the synth job's
     record (its video exists only when that job succeeded; the fps job reports it if not)."""
     if lipflow.params.is_synthetic(PARAMS):
-        return str(layout.stage_dir("synth") / f"{clip_key(wildcards)}.record.json")
+        return str(layout.record("synth", clip_key(wildcards)))
     return SOURCES[clip_key(wildcards)]
 
 
@@ -61,17 +62,30 @@ def stage_params(stage):
 
 
 def stage_code(stage):
-    return pipeline.STAGES[stage].module_files()
+    """The source and package-data files the stage's entry module really imports."""
+    return pipeline.STAGES[stage].code_files()
+
+
+def stage_env(stage):
+    return str(Path("..") / pipeline.STAGES[stage].env)
+
+
+def stage_threads(stage):
+    return pipeline.STAGES[stage].threads
+
+
+def stage_resources(stage):
+    return pipeline.STAGES[stage].resources
 
 
 def record(stage):
     """Wildcard pattern of a stage's per-clip record (the job's declared output)."""
-    return str(layout.stage_dir(stage) / "{speaker}" / "{name}.record.json")
+    return str(layout.record(stage, "{speaker}/{name}"))
 
 
 def all_records(stage):
-    return [str(layout.stage_dir(stage) / f"{key}.record.json") for key in clip_keys()]
+    return [str(layout.record(stage, key)) for key in clip_keys()]
 
 
 def manifest(stage):
-    return str(layout.REPORTS / "manifests" / f"{stage}.tsv")
+    return str(layout.manifest(stage))

@@ -10,7 +10,10 @@ rule synth:
     params:
         clip=clip_key,
         **stage_params("synth"),
+    threads: stage_threads("synth")
+    resources:
+        **stage_resources("synth"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("synth")
     shell:
         "lipflow synth --clip {params.clip:q}"

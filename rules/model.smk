@@ -10,12 +10,15 @@ rule train:
         mouth=all_records("mouth"),
         code=stage_code("train"),
     output:
-        model=f"models/{RUN}/model.keras",
-        metrics=f"reports/train/{RUN}/metrics.json",
+        model=str(layout.best_model(RUN)),
+        metrics=str(layout.train_reports(RUN) / "metrics.json"),
     params:
         **stage_params("train"),
+    threads: stage_threads("train")
+    resources:
+        **stage_resources("train"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("train")
     shell:
         "lipflow train"
 
@@ -24,14 +27,19 @@ rule evaluate:
     input:
         model=rules.train.output.model,
         split=rules.split.output,
+        mouth=all_records("mouth"),
         code=stage_code("evaluate"),
     output:
-        metrics=f"reports/eval/{RUN}/metrics.json",
-        summary=report(f"reports/eval/{RUN}/summary.md", category="Evaluation", caption="../workflow/report/summary.rst"),
+        metrics=str(layout.eval_reports(RUN) / "metrics.json"),
+        summary=report(str(layout.eval_reports(RUN) / "summary.md"), category="Evaluation",
+                       caption="../workflow/report/summary.rst"),
     params:
         **stage_params("evaluate"),
+    threads: stage_threads("evaluate")
+    resources:
+        **stage_resources("evaluate"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("evaluate")
     shell:
         "lipflow evaluate"
 
@@ -46,12 +54,15 @@ rule train_kd:
         mouth=all_records("mouth"),
         code=stage_code("train_kd"),
     output:
-        model=f"models/{KD_RUN}/model.keras",
-        metrics=f"reports/train/{KD_RUN}/metrics.json",
+        model=str(layout.best_model(KD_RUN)),
+        metrics=str(layout.train_reports(KD_RUN) / "metrics.json"),
     params:
         **stage_params("train_kd"),
+    threads: stage_threads("train_kd")
+    resources:
+        **stage_resources("train_kd"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("train_kd")
     shell:
         "lipflow train-kd"
 
@@ -60,14 +71,19 @@ rule evaluate_kd:
     input:
         model=rules.train_kd.output.model,
         split=rules.split.output,
+        mouth=all_records("mouth"),
         code=stage_code("evaluate_kd"),
     output:
-        metrics=f"reports/eval/{KD_RUN}/metrics.json",
-        summary=report(f"reports/eval/{KD_RUN}/summary.md", category="Evaluation", caption="../workflow/report/summary.rst"),
+        metrics=str(layout.eval_reports(KD_RUN) / "metrics.json"),
+        summary=report(str(layout.eval_reports(KD_RUN) / "summary.md"), category="Evaluation",
+                       caption="../workflow/report/summary.rst"),
     params:
         **stage_params("evaluate_kd"),
+    threads: stage_threads("evaluate_kd")
+    resources:
+        **stage_resources("evaluate_kd"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("evaluate_kd")
     shell:
         "lipflow evaluate --kd"
 
@@ -84,11 +100,14 @@ rule experiment:
         mouth=all_records("mouth"),
         code=stage_code("experiment"),
     output:
-        report=report("reports/experiments/kd_vs_vanilla.md", category="Experiments"),
-        metrics="reports/experiments/kd_vs_vanilla.json",
+        report=report(str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.md"), category="Experiments"),
+        metrics=str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.json"),
     params:
         **stage_params("experiment"),
+    threads: stage_threads("experiment")
+    resources:
+        **stage_resources("experiment"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("experiment")
     shell:
         "lipflow experiment"

@@ -10,8 +10,11 @@ rule mouth:
     params:
         clip=clip_key,
         **stage_params("mouth"),
+    threads: stage_threads("mouth")
+    resources:
+        **stage_resources("mouth"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("mouth")
     shell:
         "lipflow mouth --clip {params.clip:q}"
 
@@ -22,10 +25,13 @@ rule split:
         all_records("align_convert"),
         code=stage_code("split"),
     output:
-        str(layout.stage_dir("split") / "split.tsv"),
+        str(layout.SPLIT_TABLE),
     params:
         **stage_params("split"),
+    threads: stage_threads("split")
+    resources:
+        **stage_resources("split"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("split")
     shell:
         "lipflow split"

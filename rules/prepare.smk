@@ -12,8 +12,11 @@ rule fps:
     params:
         clip=clip_key,
         **stage_params("fps"),
+    threads: stage_threads("fps")
+    resources:
+        **stage_resources("fps"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("fps")
     shell:
         "lipflow fps --clip {params.clip:q}"
 
@@ -27,8 +30,11 @@ rule fragments:
     params:
         clip=clip_key,
         **stage_params("fragments"),
+    threads: stage_threads("fragments")
+    resources:
+        **stage_resources("fragments"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("fragments")
     shell:
         "lipflow fragments --clip {params.clip:q}"
 
@@ -43,8 +49,11 @@ rule align:
     params:
         clip=clip_key,
         **stage_params("align"),
+    threads: stage_threads("align")
+    resources:
+        **stage_resources("align"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("align")
     shell:
         "lipflow align --clip {params.clip:q}"
 
@@ -59,8 +68,11 @@ rule align_convert:
     params:
         clip=clip_key,
         **stage_params("align_convert"),
+    threads: stage_threads("align_convert")
+    resources:
+        **stage_resources("align_convert"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("align_convert")
     shell:
         "lipflow align-convert --clip {params.clip:q}"
 
@@ -69,7 +81,7 @@ rule manifest:
     input:
         lambda wildcards: all_records(wildcards.stage),
     output:
-        str(layout.REPORTS / "manifests" / "{stage}.tsv"),
+        manifest("{stage}"),
     wildcard_constraints:
         stage="|".join(s for s, spec in pipeline.STAGES.items() if spec.per_clip),
     params:
@@ -85,10 +97,13 @@ rule alignment_report:
         all_records("align_convert"),
         code=stage_code("alignment_report"),
     output:
-        str(layout.METRICS / "alignment.json"),
+        str(layout.ALIGNMENT_METRICS),
     params:
         **stage_params("alignment_report"),
+    threads: stage_threads("alignment_report")
+    resources:
+        **stage_resources("alignment_report"),
     conda:
-        "../envs/lipflow.yaml"
+        stage_env("alignment_report")
     shell:
         "lipflow alignment-report"

@@ -13,8 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+
+from lipflow import params as params_mod, text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -112,3 +115,51 @@ def project(tmp_path, monkeypatch) -> Project:
     made.set_params(**{"dataset.kind": "italian", "dataset.root": "dataset"})
     monkeypatch.chdir(root)
     return made
+
+
+
+# Params of the embedded corpus (the synth stage and lipflow.synth.plan), in a folder of their own.
+ITALIAN_CORPUS = {"dataset": {"kind": "synthetic"}, "synth": {"speakers": 2, "sentence_ids": ["13", "18"]}}
+GRID_CORPUS = {"dataset": {"kind": "grid_synthetic", "sentences": "builtin:grid", "language": "eng"},
+               "synth": {"speakers": 3, "grid_clips_per_speaker": 1, "grid_misplaced_alignments": [[2, 3], [1, 9]]}}
+GRID_FOLDERS = {1: 1, 2: 3, 3: 2}
+"""GRID_CORPUS speaker -> the folder its alignments are written into: s2's and s3's swapped, [1, 9] inert."""
+
+
+def synth_params(folder: Path, corpus_kind: dict = ITALIAN_CORPUS, **synth_settings) -> dict:
+    """The repository's params with the corpus of ``corpus_kind`` under data/corpus, saved in ``folder``, loaded."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["dataset"].update(root="data/corpus", **corpus_kind["dataset"])
+    params["synth"].update({**corpus_kind["synth"], **synth_settings})
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+    return params_mod.load(folder / "params.yaml")
+
+
+def grid_synth_params(folder: Path, **synth_settings) -> dict:
+    return synth_params(folder, GRID_CORPUS, **synth_settings)
+
+# Hand-built CTC paths: each character on one frame, a blank after it.
+def spell_path(label: str, frames: int) -> list[int]:
+    path = [index for code in text.encode(label) for index in (code, text.BLANK)]
+    assert len(path) <= frames, "not enough frames for the label"
+    return path + [text.BLANK] * (frames - len(path))
+
+
+@pytest.fixture
+def spell():
+    """Class per frame that CTC decoding turns back into a label."""
+    return spell_path
+
+
+@pytest.fixture
+def peaked_logits():
+    """(B, T, 28) logits with one clearly winning class per frame, spelling each label."""
+
+    def build(labels: list[str], frames: int, peak: float = 10.0) -> np.ndarray:
+        logits = np.zeros((len(labels), frames, text.NUM_CLASSES), dtype="float32")
+        for row, label in enumerate(labels):
+            logits[row, np.arange(frames), spell_path(label, frames)] = peak
+        return logits
+
+    return build

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 
 from lipflow.datasets import read_sentences
-from lipflow.evaluate import decode
+from lipflow.scoring import decode
 from tests.conftest import Project, ffmpeg, make_project
 
 pytestmark = pytest.mark.slow

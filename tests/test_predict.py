@@ -8,7 +8,7 @@ import pytest
 
 from lipflow import cli, params
 from lipflow.datasets import read_sentences
-from lipflow.evaluate import decode
+from lipflow.scoring import decode
 from lipflow.models import Architecture, build
 from tests.conftest import REPO, ffmpeg, speech_clip
 

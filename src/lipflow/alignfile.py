@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from .errors import LipflowError
+
 FRAME_UNIT = 1000
 SILENCE_TOKENS = ("sil", "sp")
 
 
-class AlignError(ValueError):
+class AlignError(LipflowError, ValueError):
     """An alignment that cannot be a valid .align file."""
 
 
@@ -125,3 +127,18 @@ def read_align(path: Path) -> list[Segment]:
 def spoken_words(segments: list[Segment]) -> list[str]:
     """The transcript of an alignment: its words without silence tokens."""
     return [s.word for s in segments if s.word not in SILENCE_TOKENS]
+
+
+def boundary_errors(segments: list[Segment], truth_words: list[dict], fps: float) -> list[float]:
+    """Absolute start and end errors (frames) of each spoken word against the truth timings.
+
+    Raises ValueError when the aligned words are not the truth's words.
+    """
+    spoken = [s for s in segments if s.word not in SILENCE_TOKENS]
+    if [s.word for s in spoken] != [w["word"] for w in truth_words]:
+        raise ValueError("aligned words differ from the truth's words")
+    errors = []
+    for segment, word in zip(spoken, truth_words):
+        errors.append(abs(segment.begin / FRAME_UNIT - word["start"] * fps))
+        errors.append(abs(segment.end / FRAME_UNIT - word["end"] * fps))
+    return errors

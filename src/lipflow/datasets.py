@@ -15,10 +15,16 @@ from importlib import resources
 from pathlib import Path
 
 from . import grid
+from .errors import LipflowError
 from .params import BUILTIN_PREFIX, GRID_SENTENCES
 
-SPEAKER_DIR = re.compile(r"^s\d+$")
+PACKAGE_DATA = ("resources",)
+"""The built-in sentence tables: a stage that reads sentences depends on them."""
 CLIP_NAME = re.compile(r"^(?P<sentence_id>[^-]+)-(?P<initials>.+)$")
+
+
+class DatasetError(LipflowError, ValueError):
+    """A sentence table that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
         text = (base / spec).read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
     if not rows or not {"id", "text"} <= set(rows[0]):
-        raise ValueError(f"{spec}: a sentence table needs a header with columns 'id' and 'text'")
+        raise DatasetError(f"{spec}: a sentence table needs a header with columns 'id' and 'text'")
     return {row["id"].strip(): row["text"].strip() for row in rows}
 
 
@@ -70,7 +76,7 @@ def discover(root: Path, extensions: list[str], sentences: dict[str, str]) -> tu
             continue
         relative = path.relative_to(root)
         key = relative.with_suffix("").as_posix()
-        if len(relative.parts) != 2 or not SPEAKER_DIR.match(relative.parts[0]):
+        if len(relative.parts) != 2 or not grid.SPEAKER_DIR.match(relative.parts[0]):
             rejected.append(Rejected(path, key, "not in a speaker folder s<k>/ directly under the dataset root"))
             continue
         match = CLIP_NAME.match(path.stem)
@@ -99,7 +105,7 @@ def discover_grid(root: Path, extensions: list[str], sentences: dict[str, str]) 
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lstrip(".").lower() in wanted):
         relative = path.relative_to(root)
         speaker = relative.parts[0]
-        if len(relative.parts) < 2 or not SPEAKER_DIR.match(speaker):
+        if len(relative.parts) < 2 or not grid.SPEAKER_DIR.match(speaker):
             rejected.append(Rejected(path, relative.with_suffix("").as_posix(),
                                      "not under a speaker folder s<k>/ of the dataset root"))
             continue

@@ -12,15 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from statistics import mean, stdev
 
+from . import layout
 from .evaluate import run as evaluate_run
 from .files import read_json, write_json, write_text
-from .layout import REPORTS
-from .predict import default_model
 from .project import Project
 
 METHODS = ("vanilla", "kd")
 RUN_PREFIX = "experiment"
-REPORT_DIR = REPORTS / "experiments"
 REPORT_NAME = "kd_vs_vanilla"
 MEASURES = ("cer", "wer")
 
@@ -88,8 +86,8 @@ def run(project: Project) -> str:
         for method in METHODS:
             name = run_name(method, seed)
             train_one(params, method, seed)
-            evaluate_run.evaluate(project, default_model(project, name), name)
-            results[method].append(read_json(evaluate_run.EVAL_DIR / name / "metrics.json"))
+            evaluate_run.evaluate(project, layout.best_model(name), name)
+            results[method].append(read_json(layout.eval_reports(name) / "metrics.json"))
     table = aggregate(results)
     text = markdown(table, seeds, params)
     write_json(report_path(".json"), table)
@@ -98,4 +96,4 @@ def run(project: Project) -> str:
 
 
 def report_path(suffix: str) -> Path:
-    return REPORT_DIR / f"{REPORT_NAME}{suffix}"
+    return layout.EXPERIMENT_REPORTS / f"{REPORT_NAME}{suffix}"

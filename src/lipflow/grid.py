@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from . import alignfile
+from .errors import LipflowError, StageError
+
 COMMANDS = {"b": "bin", "l": "lay", "p": "place", "s": "set"}
 COLOURS = {"b": "blue", "g": "green", "r": "red", "w": "white"}
 PREPOSITIONS = {"a": "at", "b": "by", "i": "in", "w": "with"}
@@ -36,7 +39,7 @@ MISSING_SPEAKERS = ("s21",)
 """Speakers the GRID distribution does not have (s21's video was never released)."""
 
 
-class GridError(ValueError):
+class GridError(LipflowError, ValueError):
     """A name that is not a GRID sentence code."""
 
 
@@ -139,3 +142,48 @@ def alignment_sources(videos: dict[str, set[str]], folders: dict[str, set[str]],
         owner = speaker if overlap.get(speaker) == best else sorted(o for o, n in overlap.items() if n == best)[0]
         sources[speaker] = AlignmentSource(speaker, folder_paths[owner], owner, best, len(names))
     return sources
+
+
+@lru_cache(maxsize=1)
+def _filed_alignments(root: Path) -> tuple[dict[str, Path], dict[str, set[str]]]:
+    """Every alignment folder under a GRID root by the speaker it is filed under, and its names."""
+    speakers = sorted({p.name for parent in (root, root / "align", root / "alignments") if parent.is_dir()
+                       for p in parent.iterdir() if SPEAKER_DIR.match(p.name)})
+    folders = align_folders(root, speakers)
+    return folders, {s: {p.stem for p in f.glob(f"*{ALIGN_SUFFIX}")} for s, f in folders.items()}
+
+
+@lru_cache(maxsize=64)
+def speaker_source(root: Path, speaker: str) -> AlignmentSource:
+    """Cached per process: a batch run resolves each speaker once, not once per clip."""
+    names = {p.stem for p in (root / speaker).rglob("*")
+             if p.suffix != ALIGN_SUFFIX and is_name(p.stem) and p.is_file()}
+    folders, filed = _filed_alignments(root)
+    return alignment_sources({speaker: names}, filed, folders)[speaker]
+
+
+def shipped_alignment(root: Path, speaker: str, name: str) -> tuple[Path, AlignmentSource]:
+    """Where a GRID clip's .align file is, its speaker's folder remapped when misplaced."""
+    source = speaker_source(Path(root), speaker)
+    if source.folder is None:
+        looked = ", ".join(map(str, align_folder_candidates(root, speaker)))
+        raise StageError(f"{source.describe()} (looked in {looked} and every other speaker's folder)")
+    path = source.folder / f"{name}{ALIGN_SUFFIX}"
+    if not path.is_file():
+        raise StageError(f"no {path.name} in {path.parent}, the folder that holds {source.describe()}")
+    return path, source
+
+
+def checked_segments(path: Path, name: str, frames: int) -> list[alignfile.Segment]:
+    """A shipped alignment, refused unless it says the sentence ``name`` spells within ``frames``."""
+    try:
+        segments = alignfile.read_align(path)
+    except alignfile.AlignError as error:
+        raise StageError(f"{path}: {error}") from None
+    spoken, expected = alignfile.spoken_words(segments), words(name)
+    if spoken != expected:
+        raise StageError(f"{path} says {' '.join(spoken)!r}, but the name {name} spells {' '.join(expected)!r}")
+    last = max(s.end for s in segments) / alignfile.FRAME_UNIT
+    if last > frames + 1:
+        raise StageError(f"{path} ends at frame {last:g}, after the clip's {frames} frames")
+    return segments

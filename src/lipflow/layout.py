@@ -1,13 +1,19 @@
-"""Where each stage writes, relative to the project root (the folder holding params.yaml)."""
+"""Every path lipflow reads or writes, relative to the project root (the folder of params.yaml).
+
+Stages, training, evaluation, prediction, the Snakemake rules and the generated dvc.yaml
+all take their paths from here, so a folder is renamed in one place.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from pathlib import Path
 
 DATA = Path("data")
+MODELS = Path("models")
 REPORTS = Path("reports")
+
+CORPUS = DATA / "corpus"
+"""Where the synth stage generates the embedded corpus (``dataset.root`` of the synthetic kinds)."""
 STAGE_DIRS = {
     "synth": DATA / "synth",
     "fps": DATA / "fps",
@@ -17,32 +23,55 @@ STAGE_DIRS = {
     "mouth": DATA / "mouth",
     "split": DATA / "split",
 }
+"""Per-clip stages: where each writes its records and artefacts (``<dir>/<speaker>/<name>.*``)."""
+SPLIT_TABLE = STAGE_DIRS["split"] / "split.tsv"
+
+MANIFESTS = REPORTS / "manifests"
 METRICS = REPORTS / "metrics"
-MODELS_DIR = Path("models")
+ALIGNMENT_METRICS = METRICS / "alignment.json"
+MOUTH_PREVIEWS = REPORTS / "mouth_preview"
+TRAIN_REPORTS = REPORTS / "train"
+EVAL_REPORTS = REPORTS / "eval"
+EXPERIMENT_REPORTS = REPORTS / "experiments"
+
 BEST_MODEL = "model.keras"
 """A training run's model for evaluation and prediction, in ``models/<run>/``."""
+RECORD_SUFFIX = ".record.json"
+TRUTH_SUFFIX = ".truth.json"
+"""Beside a generated clip: the words and phonemes it really says, with their times."""
+SUFFIXES = {"fps": ".mp4", "fragments": ".txt", "align": ".json", "align_convert": ".align", "mouth": ".npz"}
+"""The artefact each per-clip stage writes beside its record."""
 
 
 def stage_dir(stage: str) -> Path:
     return STAGE_DIRS[stage]
 
 
-def artefact(stage: str, clip_key: str, suffix: str) -> Path:
+def record(stage: str, clip_key: str) -> Path:
+    """The record a per-clip job always leaves (its declared output), e.g. ``data/fps/s1/0-AB.record.json``."""
+    return STAGE_DIRS[stage] / f"{clip_key}{RECORD_SUFFIX}"
+
+
+def artefact(stage: str, clip_key: str) -> Path:
     """The file a stage writes for a clip beside its record, e.g. ``data/fps/s1/0-AB.mp4``."""
-    return STAGE_DIRS[stage] / f"{clip_key}{suffix}"
+    return STAGE_DIRS[stage] / f"{clip_key}{SUFFIXES[stage]}"
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+def manifest(stage: str) -> Path:
+    return MANIFESTS / f"{stage}.tsv"
 
 
-def code_hash(*modules) -> str:
-    """Hash of the modules a stage's result depends on, so a code change invalidates its records."""
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(inspect.getsource(module).encode())
-    return digest.hexdigest()[:16]
+def model_dir(run: str) -> Path:
+    return MODELS / run
+
+
+def best_model(run: str) -> Path:
+    return MODELS / run / BEST_MODEL
+
+
+def train_reports(run: str) -> Path:
+    return TRAIN_REPORTS / run
+
+
+def eval_reports(run: str) -> Path:
+    return EVAL_REPORTS / run

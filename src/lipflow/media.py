@@ -7,8 +7,8 @@ from pathlib import Path
 
 import ffmpeg
 
+from .errors import StageError
 from .files import atomic_path
-from .records import StageError
 
 
 def _ffmpeg_reason(error: ffmpeg.Error) -> str:

@@ -17,11 +17,16 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .errors import LipflowError
+from .layout import CORPUS
+
 DEFAULT_PATH = Path("params.yaml")
-SYNTHETIC_ROOT = Path("data/corpus")
+SCHEMA = "schemas/params.schema.yaml"
+"""Not a code dependency of any stage: validation only accepts or refuses a value, never
+changes one, so a schema edit (a new stage's section) must not rerun the others."""
 BUILTIN_PREFIX = "builtin:"
 SYNTHETIC_KINDS = ("synthetic", "grid_synthetic")
-"""Kinds whose corpus the synth stage generates into :data:`SYNTHETIC_ROOT`."""
+"""Kinds whose corpus the synth stage generates into :data:`CORPUS`."""
 GRID_KINDS = ("grid", "grid_synthetic")
 """Kinds in GRID's layout: <code>.mpg videos with shipped .align files, 3 s clips."""
 GRID_SENTENCES = BUILTIN_PREFIX + "grid"
@@ -41,12 +46,12 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
 
 
-class ParamsError(ValueError):
+class ParamsError(LipflowError, ValueError):
     """params.yaml is wrong; the message names the key."""
 
 
 def schema() -> dict:
-    text = resources.files("lipflow").joinpath("schemas/params.schema.yaml").read_text()
+    text = resources.files("lipflow").joinpath(SCHEMA).read_text()
     return yaml.load(text, Loader=_Loader)
 
 
@@ -125,14 +130,14 @@ def _check_paths(params: dict, base: Path) -> None:
     elif not (base / sentences).is_file():
         raise ParamsError(f"dataset.sentences: file not found: {sentences}")
     root = Path(dataset["root"])
-    if dataset["kind"] in SYNTHETIC_KINDS and root != SYNTHETIC_ROOT:
+    if dataset["kind"] in SYNTHETIC_KINDS and root != CORPUS:
         raise ParamsError(
-            f"dataset.root: the synthetic corpus is generated into {SYNTHETIC_ROOT} (a declared output of the "
-            f"synth stage); set dataset.root: {SYNTHETIC_ROOT}, or dataset.kind to your recordings' kind"
+            f"dataset.root: the synthetic corpus is generated into {CORPUS} (a declared output of the "
+            f"synth stage); set dataset.root: {CORPUS}, or dataset.kind to your recordings' kind"
         )
     if dataset["kind"] not in SYNTHETIC_KINDS:
-        if root == SYNTHETIC_ROOT:
-            raise ParamsError(f"dataset.root: {SYNTHETIC_ROOT} belongs to the synthetic corpus; put recordings elsewhere")
+        if root == CORPUS:
+            raise ParamsError(f"dataset.root: {CORPUS} belongs to the synthetic corpus; put recordings elsewhere")
         if not (base / root).is_dir():
             raise ParamsError(f"dataset.root: folder not found: {dataset['root']}")
     extra = params["synth"]["extra_sentences"]

@@ -2,7 +2,7 @@
 
 It runs the pipeline's own code with the pipeline's parameters: the fps stage's conversion
 (:func:`lipflow.media.convert_fps`), the mouth stage's extraction
-(:func:`lipflow.stages.mouth.extract`) and the evaluate stage's batching and decoders, so a
+(:func:`lipflow.vision.mouths.extract`) and the evaluate stage's batching and decoders, so a
 prediction sees exactly what evaluation saw.
 """
 
@@ -12,26 +12,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-
 from . import media
-from .files import atomic_path
-from .layout import BEST_MODEL, MODELS_DIR
+from .errors import StageError
 from .project import Project
-from .records import StageError
-from .stages import fps as fps_stage, mouth
+from .vision import mouths as vision_mouths
+from .vision import sheet
 
 
 @dataclass
 class Prediction:
     sentences: dict[str, str]
     """Decoder name -> sentence (raw decoders and, when ``evaluate.snap``, the snapped one)."""
-    mouths: mouth.Mouths
-
-
-def default_model(project: Project, run: str | None = None) -> Path:
-    """The best model a training run writes (default: the vanilla run, ``train.run``)."""
-    return MODELS_DIR / (run or project.params["train"]["run"]) / BEST_MODEL
+    mouths: vision_mouths.Mouths
 
 
 def predict(project: Project, video: Path, model_path: Path) -> Prediction:
@@ -43,8 +35,8 @@ def predict(project: Project, video: Path, model_path: Path) -> Prediction:
         raise StageError(f"{model_path}: model not found (train one, or pass --model)")
     with tempfile.TemporaryDirectory(prefix="lipflow-predict-") as folder:
         converted = Path(folder) / "video.mp4"
-        media.convert_fps(video, converted, **project.params[fps_stage.NAME])
-        mouths = mouth.extract(converted, project.params[mouth.NAME])
+        media.convert_fps(video, converted, **project.params["fps"])
+        mouths = vision_mouths.extract(converted, project.params["mouth"])
     from . import models  # TensorFlow loads only once the video has given a mouth
     from .evaluate import run as evaluate_run
 
@@ -60,8 +52,4 @@ def predict(project: Project, video: Path, model_path: Path) -> Prediction:
 
 def write_preview(prediction: Prediction, dest: Path, columns: int) -> Path:
     """Contact sheet of the crops the model read (the mouth stage's preview layout)."""
-    sheet = mouth.contact_sheet(prediction.mouths.arrays(), columns)
-    with atomic_path(dest) as tmp:
-        if not cv2.imwrite(str(tmp), sheet):
-            raise StageError(f"could not write {dest}")
-    return dest
+    return sheet.write_png(dest, sheet.contact_sheet(prediction.mouths.arrays(), columns))

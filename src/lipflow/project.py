@@ -7,6 +7,11 @@ from pathlib import Path
 
 from . import params as params_mod
 from .datasets import Clip, Rejected, discover, discover_grid, read_sentences
+from .errors import LipflowError
+
+
+class UnknownClip(LipflowError):
+    """A clip key that names no usable clip of the dataset; the message says why."""
 
 
 @dataclass
@@ -36,8 +41,8 @@ class Project:
                 return clip
         for item in rejected:
             if item.key == key:
-                raise KeyError(f"{key}: {item.reason}")
-        raise KeyError(f"{key}: no such clip under {self.root}")
+                raise UnknownClip(f"{key}: {item.reason}")
+        raise UnknownClip(f"{key}: no such clip under {self.root}")
 
 
 def load(path: Path | str = params_mod.DEFAULT_PATH) -> Project:

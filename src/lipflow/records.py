@@ -16,15 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import layout
 from .datasets import Clip, Rejected
+from .errors import LipflowError
 from .files import read_json, write_json, write_text
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
-MANIFEST_DIR = Path("reports/manifests")
-
-
-class StageError(Exception):
-    """A clip cannot go through a stage; the message is the manifest's reason."""
 
 
 @dataclass
@@ -48,13 +45,9 @@ class Record:
         write_json(path, self.__dict__)
 
 
-def record_path(stage_dir: Path, clip_key: str) -> Path:
-    return Path(stage_dir) / f"{clip_key}.record.json"
-
-
-def load_record(stage: str, stage_dir: Path, clip_key: str) -> Record:
+def load_record(stage: str, clip_key: str) -> Record:
     """The clip's record, or a failed one saying the stage never ran for it."""
-    path = record_path(stage_dir, clip_key)
+    path = layout.record(stage, clip_key)
     if path.is_file():
         return Record.load(path)
     return Record(clip_key, stage, FAILED, f"no record at {path}: the {stage} job did not run")
@@ -94,7 +87,7 @@ def run_clip(
     else:
         try:
             record = Record(clip_key, stage, OK, "", fingerprint, work())
-        except StageError as error:
+        except LipflowError as error:
             record = Record(clip_key, stage, FAILED, str(error), fingerprint)
         except Exception as error:  # noqa: BLE001 - reported by name, never lost
             where = traceback.extract_tb(error.__traceback__)[-1]
@@ -134,12 +127,12 @@ class Manifest:
 BASE_COLUMNS = ("clip", "speaker", "sentence_id", "status", "reason")
 
 
-def build_manifest(stage: str, stage_dir: Path, clips: list[Clip], rejected: list[Rejected]) -> Manifest:
+def build_manifest(stage: str, clips: list[Clip], rejected: list[Rejected]) -> Manifest:
     """One row per discovered file: the clips' records and the files discovery rejected."""
     rows = []
     for clip in clips:
         base = {"clip": clip.key, "speaker": clip.speaker, "sentence_id": clip.sentence_id}
-        record = load_record(stage, stage_dir, clip.key)
+        record = load_record(stage, clip.key)
         rows.append({**base, "status": record.status, "reason": record.reason, **_flat(record.details)})
     for item in rejected:
         speaker = item.key.split("/")[0] if "/" in item.key else ""
@@ -151,7 +144,7 @@ def _flat(details: dict) -> dict:
     return {k: v for k, v in details.items() if isinstance(v, (str, int, float, bool)) or v is None}
 
 
-def write_manifest(manifest: Manifest, directory: Path = MANIFEST_DIR) -> Path:
-    path = Path(directory) / f"{manifest.stage}.tsv"
+def write_manifest(manifest: Manifest) -> Path:
+    path = layout.manifest(manifest.stage)
     write_text(path, manifest.to_tsv())
     return path

@@ -12,6 +12,8 @@ import unicodedata
 
 from num2words import num2words
 
+from .errors import LipflowError
+
 # ISO 639-3 codes (what aeneas and espeak-ng use) -> num2words language codes.
 NUMBER_LANGUAGES = {
     "ita": "it",
@@ -33,7 +35,7 @@ _NOT_LETTER = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 
 
-class TextError(ValueError):
+class TextError(LipflowError, ValueError):
     """A sentence that cannot become a label."""
 
 

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lipflow import cli, text
-from lipflow.evaluate import run
+from lipflow import cli, layout, text
 
 FRAMES, HEIGHT, WIDTH = 120, 4, 7  # HEIGHT * WIDTH == NUM_CLASSES pixels
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +57,7 @@ def workdir(tmp_path, monkeypatch, spell):
     reader_model(tmp_path / "models" / "tiny" / "model.keras")
     for key, _, _, _, _, shown in CLIPS:
         if shown is not None:
-            dest = run.mouth_path(key)
+            dest = layout.artefact("mouth", key)
             dest.parent.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(dest, frames=showing(spell(shown, FRAMES)))
     write_split(CLIPS)
@@ -67,8 +66,8 @@ def workdir(tmp_path, monkeypatch, spell):
 
 def write_split(clips) -> None:
     table = pd.DataFrame([c[:5] for c in clips], columns=["clip", "speaker", "sentence_id", "label", "split"])
-    run.SPLIT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(run.SPLIT_FILE, sep="\t", index=False)
+    layout.SPLIT_TABLE.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(layout.SPLIT_TABLE, sep="\t", index=False)
 
 
 def evaluate(name: str = "tiny") -> int:
@@ -84,7 +83,7 @@ def expected_rate(split: str, unit) -> float:
 def test_evaluate_end_to_end(workdir, capsys):
     assert evaluate() == 0
     assert "test beam: CER" in capsys.readouterr().out
-    out = run.EVAL_DIR / "tiny"
+    out = layout.eval_reports("tiny")
     metrics = json.loads((out / "metrics.json").read_text())
 
     assert set(metrics) == {"val", "test"}
@@ -125,19 +124,19 @@ def test_evaluate_without_test_clips_scores_val_and_says_so(workdir):
     assert evaluate() == 0
     write_split([(*c[:4], "train" if c[4] == "test" else c[4], c[5]) for c in CLIPS])
     assert evaluate() == 0
-    metrics = json.loads((run.EVAL_DIR / "tiny" / "metrics.json").read_text())
+    metrics = json.loads((layout.eval_reports("tiny") / "metrics.json").read_text())
     assert set(metrics) == {"val"}
-    assert not (run.EVAL_DIR / "tiny" / "per_speaker_test.tsv").exists()  # nothing left from the first run
-    assert "- test: no clips in the split table, not scored" in (run.EVAL_DIR / "tiny" / "summary.md").read_text()
+    assert not (layout.eval_reports("tiny") / "per_speaker_test.tsv").exists()  # nothing left from the first run
+    assert "- test: no clips in the split table, not scored" in (layout.eval_reports("tiny") / "summary.md").read_text()
 
 
 @pytest.mark.slow
 def test_unusable_mouth_arrays_fail_up_front_all_named(workdir, capsys, spell):
-    run.mouth_path("s3/1-EF").unlink()
-    np.savez_compressed(run.mouth_path("s2/18-CD"), frames=showing(spell("prego", FRAMES - 1)))
+    layout.artefact("mouth", "s3/1-EF").unlink()
+    np.savez_compressed(layout.artefact("mouth", "s2/18-CD"), frames=showing(spell("prego", FRAMES - 1)))
     assert evaluate() == 1
     error = capsys.readouterr().err
     assert "2 unusable mouth array(s)" in error
     assert "s3/1-EF: cannot read data/mouth/s3/1-EF.npz" in error
     assert f"s2/18-CD: frames array has shape ({FRAMES - 1}, 4, 7, 1), the model reads ({FRAMES}, 4, 7, 1)" in error
-    assert not (run.EVAL_DIR / "tiny").exists()
+    assert not layout.eval_reports("tiny").exists()

@@ -9,21 +9,17 @@ import dlib
 import numpy as np
 import pytest
 
-from lipflow import cli, params
-from lipflow.layout import stage_dir
-from lipflow.records import Record, StageError, record_path
-from lipflow.stages import fps as fps_stage, mouth
-from tests.conftest import GRID_CLIPS, REPO, ffmpeg, grid_clip
+from lipflow import cli, layout
+from lipflow.records import Record
+from lipflow.stages import mouth
+from lipflow.vision import landmarks, mouths
+from tests.conftest import GRID_CLIPS, ffmpeg, grid_clip
 
 pytestmark = pytest.mark.slow
 T = 75  # GRID clips: 3 s at 25 fps
 GRID_KEYS = {name: f"s{index}/{index}-G{name[:1].upper()}" for index, name in enumerate(GRID_CLIPS, start=1)}
 CENTRE_TOLERANCE = 2.0  # px, median over a clip
 CENTRE_WORST = 4.0  # px, any single frame (the centre is smoothed over a few frames)
-
-
-def settings(**changes) -> dict:
-    return {**params.load(REPO / "params.yaml")["mouth"], "frames": T, **changes}
 
 
 def run_stages(project, *clips: str) -> dict[str, dict]:
@@ -37,13 +33,13 @@ def run_stages(project, *clips: str) -> dict[str, dict]:
 
 
 def record(key: str) -> Record:
-    return Record.load(record_path(stage_dir(mouth.NAME), key))
+    return Record.load(layout.record(mouth.NAME, key))
 
 
 def per_frame_centroids(video) -> np.ndarray:
     """Mouth centroid of every frame by its own full-frame detection + landmarks."""
     detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(str(mouth.predictor_path()))
+    predictor = dlib.shape_predictor(str(landmarks.predictor_path()))
     capture = cv2.VideoCapture(str(video))
     centres = []
     while True:
@@ -66,15 +62,15 @@ def test_grid_clips_give_exact_shape_crops_centred_on_the_mouth(project):
     rows = run_stages(project, *GRID_KEYS.values())
     for key in GRID_KEYS.values():
         assert rows[key]["status"] == "ok", rows[key]["reason"]
-        with np.load(mouth.crops_path(key)) as crops:
+        with np.load(layout.artefact("mouth", key)) as crops:
             assert crops["frames"].shape == (T, 50, 100, 3) and crops["frames"].dtype == np.uint8
             assert crops["landmarks"].shape == (T, 68, 2) and crops["landmarks"].dtype == np.float32
-            assert (crops["mask"] == mouth.MEASURED).all()
+            assert (crops["mask"] == mouths.MEASURED).all()
             assert crops["frames"].std() > 10  # a face, not padding
             boxes = crops["boxes"]
             centres = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
             assert np.allclose((boxes[:, 2] - boxes[:, 0]) / (boxes[:, 3] - boxes[:, 1]), 2, atol=0.1)
-        distance = np.linalg.norm(centres - per_frame_centroids(fps_stage.video_path(key)), axis=1)
+        distance = np.linalg.norm(centres - per_frame_centroids(layout.artefact("fps", key)), axis=1)
         assert np.median(distance) <= CENTRE_TOLERANCE and distance.max() <= CENTRE_WORST, distance
         details = record(key).details
         assert details["frames_in"] == T and details["padded"] == details["trimmed"] == 0
@@ -85,9 +81,9 @@ def test_crops_are_byte_identical_when_rerun(project):
     key = GRID_KEYS["lbax4n"]
     project.add_clip(key, grid_clip("lbax4n"))
     run_stages(project, key)
-    first = mouth.crops_path(key).read_bytes()
+    first = layout.artefact("mouth", key).read_bytes()
     assert cli.main(["mouth", "--clip", key, "--force"]) == 0
-    assert mouth.crops_path(key).read_bytes() == first
+    assert layout.artefact("mouth", key).read_bytes() == first
 
 
 def test_bad_videos_each_get_a_manifest_entry_and_the_run_goes_on(project, tmp_path):
@@ -119,47 +115,10 @@ def test_bad_videos_each_get_a_manifest_entry_and_the_run_goes_on(project, tmp_p
     assert int(long["trimmed"]) == int(long["frames_decoded"]) - T and long["length_rule"].endswith("trim end")
     assert rows["s1/5-OK"]["status"] == "ok"
     for key in ("s1/3-GR", "s1/4-LG", "s1/5-OK"):
-        with np.load(mouth.crops_path(key)) as crops:
+        with np.load(layout.artefact("mouth", key)) as crops:
             assert crops["frames"].shape == (T, 50, 100, 3)
     for key in ("s1/0-NF", "s1/1-HB", "s1/2-OF"):
-        assert not mouth.crops_path(key).exists()  # never a wrong shape
-
-
-def grid_frames() -> list[np.ndarray]:
-    return mouth.decode(grid_clip("sbwe5n"))
-
-
-def test_a_short_face_gap_is_interpolated_a_long_one_fails():
-    frames = grid_frames()
-    for index in (30, 31, 32):
-        frames[index] = np.zeros_like(frames[index])
-    result = mouth.extract_frames(frames, settings())
-    assert result.details["interpolated_frames"] == [30, 31, 32]
-    assert list(np.flatnonzero(result.mask == mouth.INTERPOLATED)) == [30, 31, 32]
-    before, after = result.landmarks_raw[29], result.landmarks_raw[33]
-    assert np.allclose(result.landmarks_raw[31], (before + after) / 2, atol=0.5)
-
-    for index in range(30, 40):
-        frames[index] = np.zeros_like(frames[index])
-    with pytest.raises(StageError, match="no face in frames 30-39"):
-        mouth.extract_frames(frames, settings())
-
-
-def test_short_clip_is_padded_long_clip_trimmed_by_the_rule():
-    frames = grid_frames()
-    short = mouth.extract_frames(frames[:40], settings())
-    assert short.frames.shape[0] == T and short.details["padded"] == T - 40
-    assert (short.mask[40:] == mouth.PADDED).all() and (short.frames[40:] == short.frames[39]).all()
-    black = mouth.extract_frames(frames[:40], settings(pad="zeros"))
-    assert not black.frames[40:].any()
-
-    centre = mouth.extract_frames(frames, settings(frames=25, trim="centre"))
-    assert list(centre.source_frames) == list(range(25, 50)) and centre.details["trimmed"] == 50
-
-
-def test_grey_output_has_one_channel():
-    result = mouth.extract_frames(grid_frames()[:30], settings(channels=1, frames=30))
-    assert result.frames.shape == (30, 50, 100, 1)
+        assert not layout.artefact("mouth", key).exists()  # never a wrong shape
 
 
 def test_preview_writes_a_labelled_contact_sheet(project, tmp_path):
@@ -172,9 +131,3 @@ def test_preview_writes_a_labelled_contact_sheet(project, tmp_path):
     sheet = cv2.imread(str(out))
     assert sheet.shape == (8 * 50, 10 * 100, 3)
     assert cli.main(["preview", "s9/0-XX", "--out", str(out)]) == 1
-
-
-def test_missing_landmark_model_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(mouth, "PREDICTOR_FILE", "models/no_such_model.dat")
-    with pytest.raises(StageError, match="face-recognition-models"):
-        mouth.predictor_path()

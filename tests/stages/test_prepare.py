@@ -9,7 +9,7 @@ import wave
 import numpy as np
 import pytest
 
-from lipflow import alignfile, cli, media
+from lipflow import alignfile, cli, layout, media
 from lipflow.files import read_json
 from lipflow.records import Record
 from tests.conftest import GRID_CLIPS, ffmpeg, grid_clip, speech_clip
@@ -28,13 +28,7 @@ def run_all(capsys) -> dict[str, str]:
 
 
 def record(stage: str, key: str) -> Record:
-    return Record.load(media_dir(stage) / f"{key}.record.json")
-
-
-def media_dir(stage):
-    from lipflow.layout import stage_dir
-
-    return stage_dir(stage)
+    return Record.load(layout.record(stage, key))
 
 
 def speech_span(video) -> tuple[float, float]:

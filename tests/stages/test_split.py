@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from lipflow import cli, grid, project as project_mod
-from lipflow.layout import stage_dir
-from lipflow.records import FAILED, OK, Record, record_path
+from lipflow import cli, layout, project as project_mod
+from lipflow.records import FAILED, OK, Record
+from lipflow.splitting import SplitError
 from lipflow.stages import mouth, split
 
 SPEAKERS = ("s1", "s2", "s3", "s4", "s5")
@@ -25,13 +25,13 @@ def dataset(project):
             (project.dataset / speaker).mkdir(exist_ok=True)
             (project.dataset / f"{key}.mpg").write_bytes(b"video")
             status, reason = (FAILED, "no face in frames 10-74") if key == FAILED_CLIP else (OK, "")
-            Record(key, mouth.NAME, status, reason).save(record_path(stage_dir(mouth.NAME), key))
+            Record(key, mouth.NAME, status, reason).save(layout.record(mouth.NAME, key))
     (project.dataset / "s1" / "badname.mpg").write_bytes(b"video")
     return project
 
 
 def rows() -> list[dict]:
-    with open(split.split_path(), newline="") as handle:
+    with open(layout.SPLIT_TABLE, newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
@@ -45,9 +45,9 @@ def parts(table: list[dict]) -> dict[str, set[str]]:
 def test_random_split_is_deterministic_and_seeded(dataset, project):
     project.set_params(**{"split.val_fraction": 0.2, "split.test_fraction": 0.0})
     assert cli.main(["split"]) == 0
-    first = split.split_path().read_bytes()
+    first = layout.SPLIT_TABLE.read_bytes()
     assert cli.main(["split"]) == 0
-    assert split.split_path().read_bytes() == first
+    assert layout.SPLIT_TABLE.read_bytes() == first
     table = rows()
     assert [row["clip"] for row in table] == sorted(row["clip"] for row in table)
     by_part = parts(table)
@@ -60,7 +60,7 @@ def test_random_split_is_deterministic_and_seeded(dataset, project):
 
     dataset.set_params(seed=dataset.params["seed"] + 1)
     assert cli.main(["split"]) == 0
-    assert split.split_path().read_bytes() != first
+    assert layout.SPLIT_TABLE.read_bytes() != first
 
 
 def test_speaker_split_is_speaker_disjoint(dataset):
@@ -84,7 +84,7 @@ def test_an_empty_part_is_refused(dataset, capsys):
     dataset.set_params(**{"split.mode": "speakers", "split.val_fraction": 0.05})  # 0.05 x 5 speakers -> none
     assert cli.main(["split"]) == 1
     assert "val empty" in capsys.readouterr().err
-    assert not split.split_path().exists()
+    assert not layout.SPLIT_TABLE.exists()
 
 
 def test_lists_mode_follows_the_files_and_refuses_a_leak(dataset, capsys):
@@ -102,47 +102,5 @@ def test_lists_mode_follows_the_files_and_refuses_a_leak(dataset, capsys):
     assert "s1/1-AB (train and val)" in capsys.readouterr().err
 
     (dataset.root / "val.txt").write_text("s9/0-AB\n")
-    with pytest.raises(split.SplitError, match="not in the dataset: s9/0-AB"):
+    with pytest.raises(SplitError, match="not in the dataset: s9/0-AB"):
         split.run(project_mod.load())
-
-
-def grid_rows(speakers: list[str], per_speaker: int) -> list[dict]:
-    names = sorted(grid.sentence_table())[:per_speaker]
-    return [{"clip": f"{s}/{n}", "speaker": s, "sentence_id": n, "label": "x", "split": split.EXCLUDED, "reason": ""}
-            for s in speakers for n in names]
-
-
-def grid_settings(mode: str, **changes) -> dict:
-    settings = {"mode": mode, "val_fraction": 0.2, "test_fraction": 0.0, "val_speakers": [], "test_speakers": [],
-                "overlapped_test_clips": 3, "lists": {"train": None, "val": None, "test": None}}
-    return {**settings, **changes}
-
-
-def test_grid_unseen_preset_tests_lipnets_speakers():
-    table = split.assign(grid_rows(["s1", "s2", "s3", "s4", "s20", "s22"], 10), grid_settings("grid_unseen"), 1)
-    tested = {row["speaker"] for row in table if row["split"] == "test"}
-    assert tested == {"s1", "s2", "s20", "s22"}
-    assert sum(row["split"] == "val" for row in table) == 4 and sum(row["split"] == "train" for row in table) == 16
-
-
-def test_grid_reference_preset_leaves_out_other_speakers_by_name():
-    table = split.assign(grid_rows(["s8", "s13", "s19", "s5"], 5), grid_settings("grid_reference"), 1)
-    by_speaker = {}
-    for row in table:
-        by_speaker.setdefault(row["speaker"], set()).add(row["split"])
-    assert by_speaker == {"s8": {"train", "val"}, "s19": {"train", "val"}, "s13": {"test"}, "s5": {"excluded"}}
-    assert all("not in the grid_reference split" in row["reason"] for row in table if row["speaker"] == "s5")
-
-
-def test_grid_overlapped_preset_holds_out_clips_of_every_speaker():
-    table = split.assign(grid_rows(["s1", "s2"], 10), grid_settings("grid_overlapped"), 1)
-    for speaker in ("s1", "s2"):
-        assert sum(row["split"] == "test" for row in table if row["speaker"] == speaker) == 3
-    assert split.assign(grid_rows(["s1", "s2"], 10), grid_settings("grid_overlapped"), 1) == table
-    with pytest.raises(split.SplitError, match="s1 has only 10"):
-        split.assign(grid_rows(["s1", "s2"], 10), grid_settings("grid_overlapped", overlapped_test_clips=10), 1)
-
-
-def test_grid_preset_without_its_test_speakers_is_refused():
-    with pytest.raises(split.SplitError, match="test empty"):
-        split.assign(grid_rows(["s3", "s4"], 5), grid_settings("grid_unseen"), 1)

@@ -4,12 +4,12 @@ import tensorflow as tf
 import yaml
 
 from lipflow import cli
-from lipflow.train import data, vanilla
+from lipflow.train import data, setup
 
 
 @pytest.fixture
 def load(tiny):
-    return lambda params=None: vanilla.load_data(params or tiny.params())
+    return lambda params=None: setup.load_data(params or tiny.params())
 
 
 def test_an_empty_training_split_is_refused_before_training(tiny_project, tiny, load):

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from lipflow import params as params_mod
 from lipflow.models import load_model
-from lipflow.train import kd, vanilla
+from lipflow.train import kd, setup
 
 pytestmark = pytest.mark.slow
 KL_STEPS = 16
@@ -16,8 +16,8 @@ def make(tiny, **kd_params):
     params = tiny.params(augment=False)
     params["model"].update(dropout=0.0)
     params["kd"].update(kd_params)
-    vanilla.make_deterministic(params["seed"])
-    data = vanilla.load_data(params)
+    setup.make_deterministic(params["seed"])
+    data = setup.load_data(params)
     return kd.make_task(params, data), data
 
 

@@ -10,9 +10,9 @@ import pytest
 import tensorflow as tf
 
 from lipflow import params as params_mod
-from lipflow.evaluate import decode
+from lipflow.scoring import decode
 from lipflow.models import load_model
-from lipflow.train import vanilla
+from lipflow.train import setup, vanilla
 
 pytestmark = pytest.mark.slow
 CHECKPOINT_WAIT_S = 50
@@ -23,9 +23,9 @@ def test_a_small_lipnet_learns_to_read_the_tiny_clips(tiny_project, tiny, precis
     """Decoded in training mode: BatchNorm's moving averages need hundreds of steps to catch up."""
     params = tiny.params(augment=False)
     params["model"].update(filters=[8, 16, 16], gru_units=32, dropout=0.0, precision=precision)
-    vanilla.make_deterministic(params["seed"])
-    data = vanilla.load_data(params)
-    task = vanilla.CTCTask(vanilla.make_model(params, data), vanilla.make_optimizer(params))
+    setup.make_deterministic(params["seed"])
+    data = setup.load_data(params)
+    task = vanilla.CTCTask(setup.make_model(params, data), setup.make_optimizer(params))
     step = tf.function(task.train_step, input_signature=data.val().element_spec)
     losses = [float(step(*batch)["loss"]) for epoch in range(12) for batch in data.train(epoch)]
     assert len(losses) == 24

@@ -15,7 +15,7 @@ import platform
 import shutil
 import subprocess
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Iterable
@@ -26,22 +26,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from .. import __version__, layout, models, text
-from ..files import atomic_path, write_json, write_text
+from .. import __version__, layout, models, mouthfile, splitfile, text
+from ..errors import LipflowError
+from ..files import atomic_path, file_hash, write_json, write_text
 from ..project import Project
-from ..train import data as train_data
-from . import decode, metrics
+from ..scoring import decode, metrics
 
-SPLIT_FILE = train_data.SPLIT_TSV
-MOUTH_DIR = train_data.MOUTH_DIR
-EVAL_DIR = layout.REPORTS / "eval"
+SPLIT_FILE = layout.SPLIT_TABLE
 RANKING_DECODER = decode.BEAM
 """The raw decoder that ranks the worst clips and fills the confusion matrix."""
 ENVIRONMENT_PACKAGES = ("tensorflow", "keras", "numpy", "jiwer", "sacrebleu", "editdistance", "pandas")
 SPACE_LABEL, NOTHING_LABEL = "<space>", "<none>"
 
 
-class EvaluateError(Exception):
+class EvaluateError(LipflowError):
     """The evaluation cannot start; the message says what is missing."""
 
 
@@ -58,22 +56,11 @@ class SplitResult:
 
 
 def read_split(path: Path = SPLIT_FILE) -> pd.DataFrame:
-    if not Path(path).is_file():
-        raise EvaluateError(f"{path}: split table not found (run the split stage first)")
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    missing = [column for column in train_data.SPLIT_COLUMNS if column not in table.columns]
-    if missing:
-        raise EvaluateError(f"{path}: missing column(s) {', '.join(missing)}")
-    return table
-
-
-def mouth_path(clip_key: str) -> Path:
-    return train_data.clip_path(MOUTH_DIR, clip_key)
-
-
-def load_frames(clip_key: str) -> np.ndarray:
-    with np.load(mouth_path(clip_key)) as arrays:
-        return arrays[train_data.ARRAY_NAME]
+    try:
+        rows = splitfile.read(path)
+    except splitfile.SplitTableError as error:
+        raise EvaluateError(str(error)) from None
+    return pd.DataFrame([asdict(row) for row in rows], columns=splitfile.COLUMNS, dtype=str)
 
 
 def fits(shape: tuple[int, ...], model: keras.Model) -> bool:
@@ -107,7 +94,7 @@ def snap_words(project: Project) -> tuple[str, ...]:
 def evaluate_split(model: keras.Model, name: str, clips: pd.DataFrame, settings: dict,
                    words: tuple[str, ...] | None, language: str) -> SplitResult:
     keys = list(clips["clip"])
-    frames = tqdm((load_frames(key) for key in keys), total=len(keys), desc=f"evaluate {name}", unit="clip",
+    frames = tqdm((mouthfile.read_frames(layout.artefact("mouth", key)) for key in keys), total=len(keys), desc=f"evaluate {name}", unit="clip",
                   disable=len(keys) < 2)
     hypotheses = transcribe(model, frames, settings, words)
     scores = {decoder: metrics.score_all(clips["label"], sentences, language)
@@ -129,9 +116,9 @@ def check_arrays(keys: list[str], model: keras.Model) -> None:
     problems = []
     for key in keys:
         try:
-            shape = train_data.array_shape(mouth_path(key))
+            shape = mouthfile.frames_shape(layout.artefact("mouth", key))
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-            problems.append(f"{key}: cannot read {mouth_path(key)}: {error}")
+            problems.append(f"{key}: cannot read {layout.artefact('mouth', key)}: {error}")
             continue
         if not fits(shape, model):
             problems.append(f"{key}: frames array has shape {shape}, the model reads {model.input_shape[1:]}")
@@ -153,7 +140,7 @@ def evaluate(project: Project, model_path: Path, name: str) -> dict:
     results = [evaluate_split(model, split, rows, settings, words, project.language)
                for split, rows in chosen.items()]
     summary = {result.name: {"clips": len(result.clips), **result.summary()} for result in results}
-    out = EVAL_DIR / name
+    out = layout.eval_reports(name)
     staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     write_json(staging / "metrics.json", summary)
@@ -258,7 +245,7 @@ def write_confusion(stem: Path, result: SplitResult) -> None:
 def model_info(model: keras.Model, path: Path) -> dict:
     return {
         "path": str(path),
-        "sha256": layout.file_hash(path),
+        "sha256": file_hash(path),
         "parameters": int(model.count_params()),
         "input_shape": list(model.input_shape[1:]),
     }
@@ -320,7 +307,7 @@ def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ..
         f"- parameters: {info['parameters']:,}",
         f"- input: {' x '.join(str(d) for d in info['input_shape'])} (frames x height x width x channels)",
         "", "## Data", "",
-        f"- split table: `{SPLIT_FILE}` (sha256 {layout.file_hash(SPLIT_FILE)}), mouth arrays under `{MOUTH_DIR}/`",
+        f"- split table: `{SPLIT_FILE}` (sha256 {file_hash(SPLIT_FILE)}), mouth arrays under `{layout.stage_dir('mouth')}/`",
         *(f"- {result.name}: {len(result.clips)} clips, {result.clips['speaker'].nunique()} speakers"
           for result in results),
         *(f"- {split}: no clips in the split table, not scored" for split in empty),

@@ -8,15 +8,17 @@ exits 0 and the manifest says what went wrong.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from tqdm import tqdm
 
+from .. import layout
 from ..datasets import Clip
-from ..layout import stage_dir
-from ..project import Project
-from ..records import FAILED, SKIPPED, Manifest, Record, build_manifest, load_record, record_path, write_manifest
+from ..project import Project, UnknownClip, load
+from ..records import FAILED, SKIPPED, Manifest, Record, build_manifest, load_record, write_manifest
 
 
 @dataclass(frozen=True)
@@ -27,14 +29,14 @@ class ClipStage:
 
 def upstream(clip_key: str, *stages: str) -> list[Record]:
     """The records earlier stages left for a clip, in the order given."""
-    return [load_record(stage, stage_dir(stage), clip_key) for stage in stages]
+    return [load_record(stage, clip_key) for stage in stages]
 
 
 def _missing_clip(stage: str, key: str, reason: str) -> Record:
     """A job asked for a clip that is not (or no longer) in the dataset, e.g. a synthetic clip
     whose generation failed: its record says so, and the run goes on."""
     record = Record(key, stage, FAILED, reason)
-    record.save(record_path(stage_dir(stage), key))
+    record.save(layout.record(stage, key))
     return record
 
 
@@ -43,13 +45,13 @@ def not_needed_for_grid(stage: str, project: Project, clip: Clip) -> Record:
     the DAG stays the same for every dataset kind."""
     record = Record(clip.key, stage, SKIPPED,
                     f"not needed: GRID ships its word alignments (dataset.kind {project.params['dataset']['kind']})")
-    record.save(record_path(stage_dir(stage), clip.key))
+    record.save(layout.record(stage, clip.key))
     return record
 
 
 def manifest(project: Project, stage_name: str) -> Manifest:
     clips, rejected = project.discover()
-    result = build_manifest(stage_name, stage_dir(stage_name), clips, rejected)
+    result = build_manifest(stage_name, clips, rejected)
     write_manifest(result)
     return result
 
@@ -62,8 +64,8 @@ def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None,
         for key in keys:
             try:
                 clips.append(project.clip(key))
-            except KeyError as error:
-                missing.append(_missing_clip(stage.name, key, error.args[0]))
+            except UnknownClip as error:
+                missing.append(_missing_clip(stage.name, key, str(error)))
     else:
         clips, _ = project.discover()
     records = missing + [
@@ -73,3 +75,17 @@ def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None,
     if not keys:
         print(manifest(project, stage.name).summary())
     return records
+
+
+def report_failures(records: list[Record], keys: list[str] | None) -> None:
+    """A job for named clips says on stderr which of them failed (the record says it too)."""
+    for record in records:
+        if keys and not record.ok:
+            print(f"{record.clip}: {record.stage} {record.status}: {record.reason}", file=sys.stderr)
+
+
+def run_clips(stage: ClipStage, params_path: Path, options: dict) -> str:
+    """The command of a per-clip stage: ``--clip`` keys (one Snakemake job) or every clip."""
+    records = run_stage(load(params_path), stage, options["clip"], options["force"])
+    report_failures(records, options["clip"])
+    return ""

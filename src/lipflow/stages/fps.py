@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-
-from .. import media
+from .. import layout, media
+from ..codedeps import code_fingerprint
 from ..datasets import Clip
-from ..layout import artefact, code_hash, file_hash, stage_dir
+from ..files import file_hash
 from ..params import fingerprint
-from ..pipeline import STAGES
 from ..project import Project
-from ..records import Record, record_path, run_clip
+from ..records import Record, run_clip
 from . import ClipStage
 
 NAME = "fps"
 
 
-def video_path(clip_key: str):
-    return artefact(NAME, clip_key, ".mp4")
-
-
 def run(project: Project, clip: Clip, force: bool = False) -> Record:
-    settings = project.params["fps"]
-    dest = video_path(clip.key)
+    settings = project.params[NAME]
+    dest = layout.artefact(NAME, clip.key)
 
     def work() -> dict:
         probes = media.convert_fps(clip.source, dest, **settings)
@@ -41,8 +36,8 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
             "probe": probes,
         }
 
-    key = fingerprint(settings, file_hash(clip.source), code_hash(*STAGES[NAME].loaded_modules()))
-    return run_clip(NAME, clip.key, record_path(stage_dir(NAME), clip.key), key, work, force=force)
+    key = fingerprint(settings, file_hash(clip.source), code_fingerprint(__name__))
+    return run_clip(NAME, clip.key, layout.record(NAME, clip.key), key, work, force=force)
 
 
 STAGE = ClipStage(NAME, run)

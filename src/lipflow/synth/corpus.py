@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from .. import grid, media
+from ..errors import LipflowError
 from ..files import read_json, write_json
 from . import face, visemes
 from .speech import PAUSE_PREFIX, RATE_MAXIMUM, Voice, speak_sentence
@@ -73,7 +74,7 @@ CHECK_VISEMES = ("rest", "a", "u", "i")
 INITIALS_STREAM = 1               # a random stream of its own, so initials cost no face detection
 
 
-class SynthError(RuntimeError):
+class SynthError(LipflowError):
     """A clip cannot be made; the message says why."""
 
 

@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 from skimage import data
 
-from ..stages.mouth import models
+from ..errors import LipflowError
+from ..vision.landmarks import models
 from .visemes import FIELDS
 
 LFW_FACES = (
@@ -43,7 +44,7 @@ TEETH_HEIGHT = 0.09        # fraction of the mouth width
 MOUTH_COVER_MARGIN = 1.45  # how far beyond the photo's own lips the skin patch reaches
 
 
-class FaceError(RuntimeError):
+class FaceError(LipflowError):
     """dlib finds no single face in a composed frame."""
 
 

@@ -18,6 +18,7 @@ from multiprocessing import get_context
 import numpy as np
 
 from .. import text as text_mod
+from ..errors import LipflowError
 
 LIBRARY = "libespeak-ng.so.1"
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -43,7 +44,7 @@ POSITION_SLACK = 1
 VOICES = {"ita": "it", "eng": "en", "fra": "fr", "deu": "de", "spa": "es", "por": "pt"}
 
 
-class SpeechError(RuntimeError):
+class SpeechError(LipflowError):
     """espeak-ng could not speak a text."""
 
 

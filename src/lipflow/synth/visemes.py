@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ..errors import LipflowError
 from .speech import PAUSE_PREFIX, Phone
 
 
@@ -100,7 +101,7 @@ GRID_STEP_S = 0.002
 """Time resolution of the shape track before it is sampled at the frames."""
 
 
-class VisemeError(ValueError):
+class VisemeError(LipflowError):
     """A phoneme with no viseme: extend PHONEME_VISEMES rather than guess."""
 
 

@@ -10,7 +10,6 @@ stateless per-clip seed), so an epoch can be replayed exactly after a resume.
 
 from __future__ import annotations
 
-import csv
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,27 +17,16 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ..layout import DATA
+from .. import layout, mouthfile
+from ..errors import LipflowError
+from ..splitfile import EXCLUDED, PARTS, TRAIN, VAL, Row
 from ..text import TextError, ctc_min_frames, encode
 
-MOUTH_DIR = DATA / "mouth"
-SPLIT_TSV = DATA / "split" / "split.tsv"
-ARRAY_NAME = "frames"
-SPLIT_COLUMNS = ("clip", "speaker", "sentence_id", "label", "split")
-TRAIN, VAL, TEST, EXCLUDED = "train", "val", "test", "excluded"
 MEBIBYTE = 1 << 20
 
 
-class TrainInputError(ValueError):
+class TrainInputError(LipflowError):
     """The training data cannot be used; the message lists every problem found."""
-
-
-@dataclass(frozen=True)
-class Example:
-    clip: str
-    speaker: str
-    label: str
-    split: str
 
 
 @dataclass(frozen=True)
@@ -50,34 +38,11 @@ class Augment:
     duplicate: float
 
 
-def read_split(path: Path = SPLIT_TSV) -> list[Example]:
-    path = Path(path)
-    if not path.is_file():
-        raise TrainInputError(f"{path}: split table not found (run the split stage first)")
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = csv.DictReader(handle, delimiter="\t")
-        missing = [c for c in SPLIT_COLUMNS if c not in (rows.fieldnames or [])]
-        if missing:
-            raise TrainInputError(f"{path}: missing columns {', '.join(missing)}")
-        return [Example(row["clip"], row["speaker"], row["label"], row["split"]) for row in rows]
-
-
 def clip_path(mouth_dir: Path, clip: str) -> Path:
-    return Path(mouth_dir) / f"{clip}.npz"
+    return Path(mouth_dir) / f"{clip}{layout.SUFFIXES['mouth']}"
 
 
-def array_shape(path: Path) -> tuple[int, ...]:
-    """Shape of the ``frames`` array from its header alone (nothing is decompressed)."""
-    with zipfile.ZipFile(path) as archive, archive.open(f"{ARRAY_NAME}.npy") as member:
-        version = np.lib.format.read_magic(member)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(member)
-    if dtype != np.uint8:
-        raise ValueError(f"frames are {dtype}, expected uint8")
-    return shape
-
-
-def check(examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, int],
+def check(examples: list[Row], mouth_dir: Path, shape: tuple[int, int, int, int],
           output_frames: int, max_label_len: int) -> None:
     """Raise :class:`TrainInputError` listing every problem that would stop training.
 
@@ -88,9 +53,9 @@ def check(examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, 
     problems = [f"the {split} split is empty" for split in (TRAIN, VAL)
                 if not any(e.split == split for e in examples)]
     for example in examples:
-        if example.split not in (TRAIN, VAL, TEST, EXCLUDED):
+        if example.split not in (*PARTS, EXCLUDED):
             problems.append(f"{example.clip}: unknown split {example.split!r}")
-        if example.split not in (TRAIN, VAL, TEST):
+        if example.split not in PARTS:
             continue
         try:
             encode(example.label)
@@ -104,7 +69,7 @@ def check(examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, 
                             f"the model emits {output_frames}")
         path = clip_path(mouth_dir, example.clip)
         try:
-            found = array_shape(path)
+            found = mouthfile.frames_shape(path)
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
             problems.append(f"{example.clip}: cannot read {path}: {error}")
             continue
@@ -116,14 +81,13 @@ def check(examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, 
 
 
 def _load(path: bytes) -> np.ndarray:
-    with np.load(path.decode()) as archive:
-        return archive[ARRAY_NAME]
+    return mouthfile.read_frames(path.decode())
 
 
 class ClipData:
     """Datasets of (frames float32 B x T x H x W x C, labels int32 B x L, label lengths B)."""
 
-    def __init__(self, examples: list[Example], mouth_dir: Path, shape: tuple[int, int, int, int],
+    def __init__(self, examples: list[Row], mouth_dir: Path, shape: tuple[int, int, int, int],
                  label_len: int, batch_size: int, augment: Augment, cache_mb: float):
         self.train_examples = [e for e in examples if e.split == TRAIN]
         self.val_examples = [e for e in examples if e.split == VAL]
@@ -136,7 +100,7 @@ class ClipData:
         self._train = self._clips(self.train_examples)
         self._val = self._clips(self.val_examples)
 
-    def _clips(self, examples: list[Example]) -> tf.data.Dataset:
+    def _clips(self, examples: list[Row]) -> tf.data.Dataset:
         labels = np.zeros((len(examples), self.label_len), np.int32)
         for row, example in enumerate(examples):
             labels[row, :len(example.label)] = encode(example.label)

@@ -29,15 +29,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .. import layout
 from ..files import write_json
-from ..layout import BEST_MODEL, MODELS_DIR
 from ..models import ctc_loss, output_frames
 from ..models.attention import PeerAttention
 from ..params import ParamsError, fingerprint
-from .data import MOUTH_DIR, SPLIT_TSV, ClipData
-from .loop import RunPaths, Trainer
-from .vanilla import (REPORTS_DIR, load_data, loop_config, make_deterministic, make_model, make_optimizer,
-                      training_seed)
+from .data import ClipData
+from .loop import Trainer
+from .setup import (load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths,
+                    training_seed)
 
 ENSEMBLE = "ensemble"
 NOT_FINGERPRINTED = ("run",)
@@ -135,7 +135,7 @@ class KDTask:
 
     def best_models(self, row: dict) -> dict[str, keras.Model]:
         saved = {f"{name}.keras": peer for name, peer in self.models.items()}
-        return {**saved, BEST_MODEL: self.models[best_student(row, list(self.models))]}
+        return {**saved, layout.BEST_MODEL: self.models[best_student(row, list(self.models))]}
 
     def trackables(self) -> dict:
         return {"attention": self.attention}
@@ -158,8 +158,8 @@ def make_task(params: dict, data: ClipData) -> KDTask:
     return KDTask(peers, attention, make_optimizer(params), kd["lambda"], kd["temperature"], kd["descriptors"])
 
 
-def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: Path = MOUTH_DIR,
-          split_tsv: Path = SPLIT_TSV) -> dict:
+def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: Path = layout.STAGE_DIRS["mouth"],
+          split_tsv: Path = layout.SPLIT_TABLE) -> dict:
     """Train (or resume) the cohort and return its metrics; outputs under models/ and reports/train/ <run>
     (default: kd.run)."""
     kd = params["kd"]
@@ -170,7 +170,7 @@ def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: 
     config = loop_config(params, split_tsv)
     kd_fingerprint = {key: value for key, value in kd.items() if key not in NOT_FINGERPRINTED}
     config = dataclasses.replace(config, fingerprint=fingerprint(config.fingerprint, kd_fingerprint))
-    paths = RunPaths(MODELS_DIR / run, REPORTS_DIR / run)
+    paths = run_paths(run)
     summary = Trainer(task, data, config, paths).fit(resume)
     summary["student"] = best_student(summary, list(task.models))
     write_json(paths.metrics, summary)

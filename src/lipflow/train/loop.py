@@ -18,7 +18,7 @@ import json
 import math
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -28,7 +28,7 @@ from dvclive import Live
 from tqdm import tqdm
 
 from ..files import atomic_path, write_json, write_text
-from ..evaluate import decode, metrics
+from ..scoring import decode, metrics
 from ..models import ctc_loss
 from .data import ClipData
 
@@ -76,28 +76,22 @@ class LoopConfig:
 
 @dataclass(frozen=True)
 class RunPaths:
+    """Where a run keeps its checkpoints (beside its models) and its reports."""
+
     model_dir: Path
     report_dir: Path
+    checkpoints: Path = field(init=False)
+    metrics: Path = field(init=False)
+    history: Path = field(init=False)
+    dvclive: Path = field(init=False)
+    tensorboard: Path = field(init=False)
 
-    @property
-    def checkpoints(self) -> Path:
-        return self.model_dir / "checkpoints"
-
-    @property
-    def metrics(self) -> Path:
-        return self.report_dir / "metrics.json"
-
-    @property
-    def history(self) -> Path:
-        return self.report_dir / "history.tsv"
-
-    @property
-    def dvclive(self) -> Path:
-        return self.report_dir / "dvclive"
-
-    @property
-    def tensorboard(self) -> Path:
-        return self.report_dir / "tensorboard"
+    def __post_init__(self):
+        derived = {"checkpoints": self.model_dir / "checkpoints", "metrics": self.report_dir / "metrics.json",
+                   "history": self.report_dir / "history.tsv", "dvclive": self.report_dir / "dvclive",
+                   "tensorboard": self.report_dir / "tensorboard"}
+        for name, path in derived.items():
+            object.__setattr__(self, name, path)
 
 
 def _metric(kind: str, name: str, task: Task) -> str:

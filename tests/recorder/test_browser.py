@@ -15,9 +15,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
-from lipflow import media, project as project_mod
+from lipflow import layout, media, project as project_mod
 from lipflow.datasets import read_sentences
-from lipflow.record.server import create_app
+from lipflow.recorder.server import create_app
 from lipflow.stages import fps, run_stage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,7 +114,7 @@ def test_two_takes_recorded_in_chromium_flow_into_the_fps_stage(recorder, tmp_pa
 
     assert record_and_save(driver) == f"Saved s1/0-{INITIALS} (0-{INITIALS}.webm)."
     first = run_stage(project, fps.STAGE)
-    first_output = fps.video_path(f"s1/0-{INITIALS}").stat().st_mtime_ns
+    first_output = layout.artefact("fps", f"s1/0-{INITIALS}").stat().st_mtime_ns
     assert record_and_save(driver).startswith(f"Saved s1/1-{INITIALS}")
     second = run_stage(project, fps.STAGE)
 
@@ -133,7 +133,7 @@ def test_two_takes_recorded_in_chromium_flow_into_the_fps_stage(recorder, tmp_pa
     assert [r.status for r in first] == ["ok"]
     assert [r.status for r in second] == ["ok", "ok"]
     assert second[0].fingerprint == first[0].fingerprint
-    assert fps.video_path(f"s1/0-{INITIALS}").stat().st_mtime_ns == first_output
+    assert layout.artefact("fps", f"s1/0-{INITIALS}").stat().st_mtime_ns == first_output
     for record in second:
         output = media.probe(Path(record.details["output"]))
         assert output["avg_frame_rate"] == project.params["fps"]["fps"]

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import media
-from ..datasets import CLIP_NAME, SPEAKER_DIR, discover
-from ..files import atomic_path, read_json, write_json
-from ..layout import file_hash
+from ..datasets import CLIP_NAME, discover
+from ..errors import LipflowError, StageError
+from ..files import atomic_path, file_hash, read_json, write_json
+from ..grid import SPEAKER_DIR
 from ..params import ParamsError
-from ..records import StageError
 
 MIME_EXTENSIONS = {"video/webm": "webm", "video/mp4": "mp4"}
 INITIALS_MAX_LENGTH = 16
@@ -31,7 +31,7 @@ PROBE_KEYS = (
 )
 
 
-class TakeRejected(ValueError):
+class TakeRejected(LipflowError, ValueError):
     """A take the dataset must not receive; the message is shown to the speaker as is."""
 
     def __init__(self, message: str, status: int = 400):

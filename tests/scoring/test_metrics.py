@@ -4,7 +4,7 @@ import pytest
 
 from lipflow import text
 from lipflow.datasets import read_sentences
-from lipflow.evaluate import metrics
+from lipflow.scoring import metrics
 
 SENTENCES = read_sentences("builtin:italian")
 

@@ -11,8 +11,8 @@ import pytest
 from lipflow import media as media_mod
 from lipflow.datasets import discover, read_sentences
 from lipflow.params import ParamsError
-from lipflow.record.server import create_app
-from lipflow.record.takes import INITIALS_MAX_LENGTH, REGISTRY_NAME
+from lipflow.recorder.server import create_app
+from lipflow.recorder.takes import INITIALS_MAX_LENGTH, REGISTRY_NAME
 
 SENTENCES = read_sentences("builtin:italian")
 WEBM_TYPE = "video/webm;codecs=vp8,opus"

@@ -3,7 +3,7 @@ import pytest
 
 from lipflow import text
 from lipflow.datasets import read_sentences
-from lipflow.evaluate import decode
+from lipflow.scoring import decode
 
 
 @pytest.fixture(scope="module")

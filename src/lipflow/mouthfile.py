@@ -1,0 +1,50 @@
+"""The mouth-crop file of a clip (``data/mouth/<key>.npz``): written by the mouth stage,
+read by training, evaluation and the previews.
+
+A compressed ``.npz`` whose ``frames`` array is T x H x W x C uint8, beside the landmarks,
+boxes and per-frame mask. Entries carry a fixed timestamp, so the same crops give the same
+bytes (DVC hashes, byte-identical reruns).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_path
+
+FRAMES = "frames"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def write(dest: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Written atomically: a reader never sees half an archive."""
+    with atomic_path(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            entry = zipfile.ZipInfo(f"{name}.npy", ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(entry, "w") as handle:
+                np.lib.format.write_array(handle, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def frames_shape(path: Path) -> tuple[int, ...]:
+    """Shape of the ``frames`` array from its header alone (nothing is decompressed)."""
+    with zipfile.ZipFile(path) as archive, archive.open(f"{FRAMES}.npy") as member:
+        version = np.lib.format.read_magic(member)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(member)
+    if dtype != np.uint8:
+        raise ValueError(f"frames are {dtype}, expected uint8")
+    return shape
+
+
+def read_frames(path: Path) -> np.ndarray:
+    with np.load(path) as arrays:
+        return arrays[FRAMES]
+
+
+def read_all(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as arrays:
+        return dict(arrays)

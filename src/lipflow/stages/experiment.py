@@ -1,0 +1,12 @@
+"""Vanilla against online distillation over ``experiment.seeds`` -> ``reports/experiments/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import experiment
+from ..project import load
+
+
+def main(params_path: Path, options: dict) -> str:
+    return experiment.run(load(params_path))

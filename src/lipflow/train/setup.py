@@ -1,0 +1,96 @@
+"""What vanilla training and distillation share before their loops start: determinism, the
+checked input data, the model with its input normalisation, the optimizer, the run's
+fingerprint and loop settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from .. import layout, splitfile
+from ..files import file_hash
+from ..models import Architecture, build, output_frames
+from ..params import ParamsError, fingerprint
+from .data import Augment, ClipData, TrainInputError, check
+from .loop import LoopConfig, RunPaths
+
+FLOAT16_POLICY = "mixed_float16"
+NOT_FINGERPRINTED = ("run", "epochs", "patience")
+"""train keys a resumed run may change: more epochs or patience continue the same run."""
+
+
+def training_seed(params: dict) -> int:
+    """Seed of the initial weights, data order, augmentation and dropout: ``train.seed``, or the
+    top-level seed when it is null. Varying it alone retrains on the same corpus and split."""
+    return params["seed"] if params["train"]["seed"] is None else params["train"]["seed"]
+
+
+def make_deterministic(seed: int) -> None:
+    """Same seed, same run: fresh Keras state (its global seed generator too), seeded, deterministic ops."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def crop_shape(params: dict) -> tuple[int, int, int, int]:
+    mouth = params["mouth"]
+    return mouth["frames"], mouth["height"], mouth["width"], mouth["channels"]
+
+
+def load_data(params: dict, mouth_dir: Path = layout.STAGE_DIRS["mouth"],
+              split_tsv: Path = layout.SPLIT_TABLE) -> ClipData:
+    """The checked training and validation data; raises TrainInputError before any decoding."""
+    train = params["train"]
+    try:
+        examples = splitfile.read(split_tsv)
+    except splitfile.SplitTableError as error:
+        raise TrainInputError(str(error)) from None
+    max_label_len = params["labels"]["absolute_max_string_len"]
+    emitted = output_frames(build(Architecture.from_params(params)))
+    check(examples, mouth_dir, crop_shape(params), emitted, max_label_len)
+    augment = Augment(train["flip_probability"], train["jitter_delete_probability"],
+                      train["jitter_duplicate_probability"]) if train["augment"] else Augment(0.0, 0.0, 0.0)
+    return ClipData(examples, mouth_dir, crop_shape(params), max_label_len, train["batch_size"], augment,
+                    train["cache_mb"])
+
+
+def make_model(params: dict, data: ClipData, name: str = "lipnet") -> keras.Model:
+    """LipNet reading the mouth crops; normalisation statistics come from the training split."""
+    if params["model"]["precision"] == FLOAT16_POLICY and not tf.config.list_physical_devices("GPU"):
+        raise ParamsError(f"model.precision: {FLOAT16_POLICY} needs a GPU (float16 MaxPool3D has no CPU kernel); "
+                          "use mixed_bfloat16 or float32")
+    model = build(Architecture.from_params(params), source_size=data.shape[1:3],
+                  normalise=params["model"]["normalise"], name=name)
+    if params["model"]["normalise"]:
+        model.get_layer("normalise").adapt(data.train_frames())
+    return model
+
+
+def make_optimizer(params: dict) -> keras.optimizers.Optimizer:
+    train = params["train"]
+    optimizer = keras.optimizers.Adam(train["learning_rate"], clipnorm=train["clipnorm"])
+    if params["model"]["precision"] == FLOAT16_POLICY:  # bfloat16 has float32's range: no loss scaling
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def run_fingerprint(params: dict, split_tsv: Path) -> str:
+    train = {key: value for key, value in params["train"].items() if key not in NOT_FINGERPRINTED}
+    return fingerprint(training_seed(params), params["model"], train, params["labels"], file_hash(split_tsv))
+
+
+def loop_config(params: dict, split_tsv: Path) -> LoopConfig:
+    train = params["train"]
+    return LoopConfig(train["epochs"], train["patience"], training_seed(params), train["keep_checkpoints"],
+                      params["dataset"]["language"], run_fingerprint(params, split_tsv))
+
+
+def run_paths(run: str) -> RunPaths:
+    return RunPaths(layout.model_dir(run), layout.train_reports(run))
+
+
+def with_seed(params: dict, seed: int | None) -> dict:
+    """``params`` with ``train.seed`` replaced (None: unchanged), for seed sweeps from the CLI."""
+    return params if seed is None else {**params, "train": {**params["train"], "seed": seed}}

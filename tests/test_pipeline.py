@@ -1,0 +1,115 @@
+"""The stage table is the single source: dvc.yaml is generated from it, the Snakemake rules
+take their params, code inputs, env, threads and resources from it and read the same
+upstream stages, and every stage command exists in the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lipflow import layout, pipeline
+from lipflow.cli import build_parser
+from lipflow.pipeline import STAGES
+from tests.conftest import REPO
+
+DATASET_ROOT = pipeline.DATASET_ROOT
+SNAKEMAKE_ONLY = {"all", "manifest", "prepare", "kd"}
+
+
+def test_the_committed_dvc_yaml_is_what_the_table_generates():
+    assert (REPO / "dvc.yaml").read_text() == pipeline.dvc_yaml(), "run `lipflow dvc-yaml` and commit dvc.yaml"
+
+
+def test_dvc_yaml_check_says_when_the_file_is_stale(tmp_path):
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    (tmp_path / "dvc.yaml").write_text(pipeline.dvc_yaml() + "# edited by hand\n")
+    command = [sys.executable, "-m", "lipflow", "dvc-yaml", "--check"]
+    stale = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert stale.returncode == 1 and "differs from the stage table" in stale.stderr
+    subprocess.run([sys.executable, "-m", "lipflow", "dvc-yaml"], cwd=tmp_path, check=True, capture_output=True)
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 0
+
+
+def upstream_stages(paths) -> set[str]:
+    """The per-clip stages (and the split) whose outputs some of ``paths`` are."""
+    found = set()
+    for path in map(Path, paths):
+        for stage, folder in layout.STAGE_DIRS.items():
+            if folder in path.parents or path == folder or path == layout.SPLIT_TABLE and stage == "split":
+                found.add(stage)
+    return found
+
+
+@pytest.fixture(scope="module")
+def dvc_stages() -> dict:
+    return yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+
+
+@pytest.fixture(scope="module")
+def snakemake_rules() -> dict:
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import OutputSettings, ResourceSettings
+
+    with SnakemakeApi(OutputSettings()) as api:
+        workflow = api.workflow(resource_settings=ResourceSettings(), snakefile=REPO / "Snakefile", workdir=REPO)
+        return {rule.name: rule for rule in workflow._workflow.rules}
+
+
+@pytest.mark.parametrize("name", [name for name, spec in pipeline.STAGES.items() if not spec.per_clip])
+def test_snakemake_reads_the_stages_dvc_reads(name, snakemake_rules):
+    """Whole-dataset stages: the same upstream outputs in both engines (per-clip rules read
+    their own clip's records, which the engine tests cover)."""
+    spec, rule = pipeline.STAGES[name], snakemake_rules[name]
+    declared = upstream_stages(path for path in spec.reads if path != DATASET_ROOT)
+    assert upstream_stages(str(item) for item in rule.input if isinstance(item, str)) == declared
+
+
+@pytest.mark.parametrize("name", list(pipeline.STAGES))
+def test_rules_take_env_threads_and_resources_from_the_table(name, snakemake_rules):
+    spec, rule = pipeline.STAGES[name], snakemake_rules[name]
+    assert Path(rule.conda_env).name == Path(spec.env).name
+    assert rule.resources["_cores"] == spec.threads
+
+
+def test_every_stage_is_in_both_engines(dvc_stages, snakemake_rules):
+    assert set(dvc_stages) == set(STAGES)
+    assert set(snakemake_rules) - SNAKEMAKE_ONLY == set(STAGES)
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_dvc_stage_matches_the_stage_table(name, dvc_stages):
+    spec, stage = STAGES[name], dvc_stages[name]
+    assert stage["cmd"] == f"lipflow {spec.command}"
+    assert stage["params"] == list(spec.params)
+    code_deps = [d for d in stage["deps"] if d.startswith("src/")]
+    assert code_deps == spec.code_paths()
+    assert all((REPO / path).exists() for path in code_deps)  # modules, and package-data folders
+    assert stage == spec.dvc_stage()
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_snakemake_rule_matches_the_stage_table(name, snakemake_rules):
+    spec, rule = STAGES[name], snakemake_rules[name]
+    command = f"lipflow {spec.command}"
+    assert rule.shellcmd == command or rule.shellcmd.startswith(command + " --clip ")
+    declared = {key for key in rule.params._names} - {"clip"}
+    assert declared == {p.replace(".", "__") for p in spec.params}
+    inputs = {str(Path(item)) for item in rule.input if isinstance(item, str)}
+    assert set(spec.code_files()) <= inputs
+
+
+def test_every_stage_command_exists_in_the_cli():
+    parser = build_parser()
+    for spec in STAGES.values():
+        parser.parse_args(spec.command.split())  # exits (fails the test) on an unknown command or flag
+
+
+def test_per_clip_dvc_outputs_persist_for_resume(dvc_stages):
+    for name, spec in STAGES.items():
+        if spec.per_clip:
+            data_outs = [o for o in dvc_stages[name]["outs"] if isinstance(o, dict) and next(iter(o)).startswith("data/")]
+            assert data_outs and all(next(iter(o.values())).get("persist") for o in data_outs), name
