@@ -26,3 +26,4 @@ rule all:
         manifest("mouth"),
         rules.split.output,
         rules.evaluate.output,
+        rules.results.output,

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lipflow import params
+from lipflow import mouthfile, params
 from lipflow.vision import landmarks, mouths
 from lipflow.vision.video import decode
 
@@ -38,7 +38,7 @@ def original(video: Path, width: int, height: int) -> np.ndarray:
     for frame in decode(video):
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         shape = predictor(rgb, detector(rgb, ORIGINAL_UPSAMPLE)[0])
-        points = np.array([(p.x, p.y) for p in shape.parts()][landmarks.MOUTH], np.float64)
+        points = np.array([(p.x, p.y) for p in shape.parts()][mouthfile.MOUTH], np.float64)
         if ratio is None:
             left = points[:, 0].min() * (1 - ORIGINAL_HORIZONTAL_PAD)
             right = points[:, 0].max() * (1 + ORIGINAL_HORIZONTAL_PAD)

@@ -31,6 +31,7 @@ rule evaluate:
         code=stage_code("evaluate"),
     output:
         metrics=str(layout.eval_reports(RUN) / "metrics.json"),
+        environment=str(layout.eval_reports(RUN) / "environment.json"),
         summary=report(str(layout.eval_reports(RUN) / "summary.md"), category="Evaluation",
                        caption="../workflow/report/summary.rst"),
     params:
@@ -75,6 +76,7 @@ rule evaluate_kd:
         code=stage_code("evaluate_kd"),
     output:
         metrics=str(layout.eval_reports(KD_RUN) / "metrics.json"),
+        environment=str(layout.eval_reports(KD_RUN) / "environment.json"),
         summary=report(str(layout.eval_reports(KD_RUN) / "summary.md"), category="Evaluation",
                        caption="../workflow/report/summary.rst"),
     params:
@@ -111,3 +113,24 @@ rule experiment:
         stage_env("experiment")
     shell:
         "lipflow experiment"
+
+
+rule results:
+    input:
+        evaluation=rules.evaluate.output.metrics,
+        environment=rules.evaluate.output.environment,
+        training=rules.train.output.metrics,
+        split=rules.split.output.metrics,
+        alignment=str(layout.ALIGNMENT_METRICS),
+        code=stage_code("results"),
+    output:
+        report(str(layout.REPORTS / "results.md"), category="Results"),
+    params:
+        **stage_params("results"),
+    threads: stage_threads("results")
+    resources:
+        **stage_resources("results"),
+    conda:
+        stage_env("results")
+    shell:
+        "lipflow results"

@@ -25,7 +25,8 @@ rule split:
         all_records("align_convert"),
         code=stage_code("split"),
     output:
-        str(layout.SPLIT_TABLE),
+        table=str(layout.SPLIT_TABLE),
+        metrics=str(layout.SPLIT_METRICS),
     params:
         **stage_params("split"),
     threads: stage_threads("split")

@@ -62,3 +62,28 @@ def test_grid_discovery_names_the_known_missing_speaker(tmp_path):
     reasons = {r.key: r.reason for r in rejected}
     assert "GRID has no video of this speaker" in reasons["s21"]
     assert len(reasons) == 20 and "s1" in reasons
+
+
+# The project's sentence table: dataset.sentences plus the embedded corpus's extra sentences
+
+def test_project_table_adds_the_synthetic_corpus_extra_sentences(tmp_path):
+    import pytest
+
+    from lipflow.datasets import DatasetError, project_sentences
+    from tests.conftest import grid_synth_params, synth_params
+
+    (tmp_path / "extra.tsv").write_text("id\ttext\nx1\tIl gatto dorme sul divano.\n", encoding="utf-8")
+    params = synth_params(tmp_path, extra_sentences="extra.tsv")
+    table = project_sentences(params, tmp_path)
+    assert list(table) == [*read_sentences("builtin:italian"), "x1"]
+    assert table["x1"] == "Il gatto dorme sul divano."
+    recordings = {**params, "dataset": {**params["dataset"], "kind": "italian"}}
+    assert "x1" not in project_sentences(recordings, tmp_path)  # the synth stage makes no clip of it
+
+    (tmp_path / "extra.tsv").write_text("id\ttext\nx1\tUno.\n13\tDoppione.\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="ID.*'13' already in the sentence table"):
+        project_sentences(params, tmp_path)
+    grid_params = grid_synth_params(tmp_path / "grid")
+    grid_params["synth"]["extra_sentences"] = "extra.tsv"
+    with pytest.raises(DatasetError, match="synth.extra_sentences: the GRID-like corpus"):
+        project_sentences(grid_params, tmp_path)

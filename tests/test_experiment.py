@@ -30,15 +30,22 @@ def test_experiment_trains_each_method_per_seed_and_reports(tmp_path, monkeypatc
     params = yaml.safe_load((tmp_path / "params.yaml").read_text())
     params["train"].update(epochs=1)
     params["kd"].update(peers=["small", "small"])
-    params["experiment"]["seeds"] = [1, 2]
+    params["experiment"]["seeds"] = [1, 2, 3]
     params["evaluate"].update(beam_width=2)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
 
     text = experiment.run(project_mod.load("params.yaml"))
 
     assert "| val | beam | vanilla |" in text and "| val | beam | kd |" in text
-    table = yaml.safe_load((tmp_path / "reports/experiments/kd_vs_vanilla.json").read_text())
-    assert table["vanilla"]["val"]["greedy"]["runs"] == 2 and "cer_std" in table["kd"]["val"]["beam"]
+    report = yaml.safe_load((tmp_path / "reports/experiments/kd_vs_vanilla.json").read_text())
+    table = report["methods"]
+    assert table["vanilla"]["val"]["greedy"]["runs"] == 3 and "cer_std" in table["kd"]["val"]["beam"]
+    assert report["seeds"] == [1, 2, 3]
+    beam_cer = next(row for row in report["comparisons"]
+                    if (row["split"], row["decoder"], row["measure"]) == ("val", "beam", "cer"))
+    assert beam_cer["low"] <= beam_cer["difference"] <= beam_cer["high"]
+    assert beam_cer["difference"] == pytest.approx(beam_cer["kd"] - beam_cer["vanilla"], abs=1e-9)
+    assert "KD - vanilla" in text and beam_cer["verdict"] in text
     kernels = [models.load_model(tmp_path / "models/experiment" / f"vanilla-s{seed}/model.keras")
                .get_layer("conv1").get_weights()[0] for seed in (1, 2)]
     assert not np.array_equal(*kernels), "training seeds 1 and 2 gave the same weights"

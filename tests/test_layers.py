@@ -21,7 +21,7 @@ FLOORS = [
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
     {"synth", "train", "evaluate"},
-    {"experiment", "predict", "recorder"},
+    {"experiment", "predict", "recorder", "results"},
     {"stages"},
     {"pipeline"},
     {"cli"},

@@ -1,7 +1,9 @@
 """Where the clips and their sentences are.
 
 A dataset is ``<root>/s<k>/<ID>-<initials>.<ext>`` plus a sentence table ``ID -> text``, or
-a GRID copy: ``<root>/s<k>/**/<code>.mpg`` whose names are their sentence IDs.
+a GRID copy: ``<root>/s<k>/**/<code>.mpg`` whose names are their sentence IDs. The project's
+sentence table is ``dataset.sentences`` plus, for the embedded corpus, the extra sentences it
+also speaks (:func:`project_sentences`).
 Discovery never drops a file silently: names that do not parse, unknown sentence IDs and
 duplicate clips come back as :class:`Rejected` entries for the manifests.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from . import grid
 from .errors import LipflowError
-from .params import BUILTIN_PREFIX, GRID_SENTENCES
+from .params import BUILTIN_PREFIX, GRID_SENTENCES, is_grid, is_synthetic
 
 PACKAGE_DATA = ("resources",)
 """The built-in sentence tables: a stage that reads sentences depends on them."""
@@ -63,6 +65,37 @@ def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
     if not rows or not {"id", "text"} <= set(rows[0]):
         raise DatasetError(f"{spec}: a sentence table needs a header with columns 'id' and 'text'")
     return {row["id"].strip(): row["text"].strip() for row in rows}
+
+
+def extra_sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
+    """``synth.extra_sentences``: what the embedded Italian corpus says besides ``dataset.sentences``
+    (``{}`` when null, and for recordings, which the synth stage does not make). The GRID-like
+    corpus says GRID sentences only, so it refuses a file."""
+    spec = params["synth"]["extra_sentences"]
+    if spec is None or not is_synthetic(params):
+        return {}
+    if is_grid(params):
+        raise DatasetError("synth.extra_sentences: the GRID-like corpus says sentences of the GRID grammar only; "
+                           f"set it to null for dataset.kind {params['dataset']['kind']}")
+    return read_sentences(spec, base)
+
+
+def sentence_tables(params: dict, base: Path = Path(".")) -> tuple[dict[str, str], dict[str, str]]:
+    """``dataset.sentences`` and :func:`extra_sentences`, apart; an ID in both is refused."""
+    table = read_sentences(params["dataset"]["sentences"], base)
+    extra = extra_sentences(params, base)
+    both = [sentence_id for sentence_id in extra if sentence_id in table]
+    if both:
+        raise DatasetError(f"synth.extra_sentences: ID(s) {', '.join(map(repr, both))} already in the sentence "
+                           f"table {params['dataset']['sentences']}")
+    return table, extra
+
+
+def project_sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
+    """The project's sentence table: ``dataset.sentences``, then the extra sentences of the
+    embedded corpus. Discovery, labels and the synth plan all read this one table."""
+    table, extra = sentence_tables(params, base)
+    return {**table, **extra}
 
 
 def discover(root: Path, extensions: list[str], sentences: dict[str, str]) -> tuple[list[Clip], list[Rejected]]:

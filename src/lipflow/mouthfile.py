@@ -1,8 +1,8 @@
 """The mouth-crop file of a clip (``data/mouth/<key>.npz``): written by the mouth stage,
 read by training, evaluation and the previews.
 
-A compressed ``.npz`` whose ``frames`` array is T x H x W x C uint8, beside the landmarks,
-boxes and per-frame mask. Entries carry a fixed timestamp, so the same crops give the same
+A compressed ``.npz`` whose ``frames`` array is T x H x W x C uint8, beside the landmarks
+(smoothed and raw), crop boxes, source frame numbers and per-frame mask. Entries carry a fixed timestamp, so the same crops give the same
 bytes (DVC hashes, byte-identical reruns).
 """
 
@@ -16,6 +16,14 @@ import numpy as np
 from .files import atomic_path
 
 FRAMES = "frames"
+MEASURED, INTERPOLATED, PADDED = 0, 1, 2
+"""Per-frame codes of the ``mask`` array: landmarks measured, interpolated over a gap, or a padding frame."""
+LANDMARKS = 68
+"""The ``landmarks`` arrays are T x 68 x 2, in dlib's 68-point layout (0-based indices below)."""
+MOUTH = slice(48, 68)
+MOUTH_CORNERS = (48, 54)
+INNER_LIP_TOP, INNER_LIP_BOTTOM = 62, 66
+"""Middle of the inner upper and lower lip: their gap is the mouth's opening."""
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 

@@ -116,7 +116,8 @@ def _evaluation(run_param: str) -> dict:
     return {
         "reads": (f"{layout.MODELS.as_posix()}/{run}", SPLIT_TABLE, MOUTH),
         "metrics": ({f"{reports}/metrics.json": NOT_CACHED},),
-        "outs": ({f"{reports}/summary.md": NOT_CACHED}, {f"{reports}/predictions.tsv": NOT_CACHED}),
+        "outs": ({f"{reports}/summary.md": NOT_CACHED}, {f"{reports}/predictions.tsv": NOT_CACHED},
+                 {f"{reports}/environment.json": NOT_CACHED}),
         "plots": ({f"{reports}/per_speaker_test.tsv": {"x": "speaker", "y": "beam_cer", "cache": False}},),
     }
 
@@ -152,7 +153,7 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "fragments", "fragments", "lipflow.stages.fragments",
-            ("dataset.kind", "dataset.sentences", "dataset.language", "labels"),
+            ("dataset.kind", "dataset.sentences", "dataset.language", "synth.extra_sentences", "labels"),
             "write the aeneas fragment text (sil, words, sil) of every clip's sentence",
             per_clip=True, reads=(DATASET_ROOT,), outs=_clip_outs("fragments"),
         ),
@@ -173,9 +174,10 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "split", "split", "lipflow.stages.split",
-            ("seed", "dataset.kind", "dataset.sentences", "dataset.language", "split"),
-            "assign the clips with mouth crops to train/val/test -> data/split/split.tsv",
+            ("seed", "dataset.kind", "dataset.sentences", "dataset.language", "synth.extra_sentences", "split"),
+            "assign the clips with mouth crops to train/val/test -> data/split/split.tsv, reports/metrics/split.json",
             reads=(MOUTH, _dir("align_convert")), outs=(SPLIT_TABLE,),
+            metrics=({layout.SPLIT_METRICS.as_posix(): NOT_CACHED},),
         ),
         StageSpec(
             "train", "train", "lipflow.stages.train", TRAINING_PARAMS,
@@ -220,6 +222,19 @@ STAGES: dict[str, StageSpec] = {
                   {f"{layout.EVAL_REPORTS.as_posix()}/experiment": NOT_CACHED},
                   {f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.md": NOT_CACHED}),
             metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},),
+        ),
+        StageSpec(
+            "results", "results", "lipflow.stages.results", ("train.run", "model.variant"),
+            "write reports/results.md, the result tables, from the metrics files (README shows the same)",
+            "Tables of the evaluation (model and floors, 95% intervals), the split protocol, training, alignment "
+            "and, when it has run, the vanilla-vs-KD experiment, with the environment and git revision. With "
+            "--readme the README's results section is replaced by the same text.",
+            reads=(f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/metrics.json",
+                   f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/metrics.json",
+                   layout.SPLIT_METRICS.as_posix(), layout.ALIGNMENT_METRICS.as_posix()),
+            outs=({layout.REPORTS.as_posix() + "/results.md": NOT_CACHED},),
+            options=(Option(("--readme",), {"action": "store_true",
+                                            "help": "also replace README.md's results section with the same text"}),),
         ),
         StageSpec(
             "alignment_report", "alignment-report", "lipflow.stages.alignment_report", ("fps.fps",),

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import media
+from . import layout, media
 from .errors import StageError
 from .project import Project
 from .vision import mouths as vision_mouths
@@ -45,9 +45,19 @@ def predict(project: Project, video: Path, model_path: Path) -> Prediction:
         raise StageError(f"mouth crops of shape {mouths.frames.shape} do not fit the model input "
                          f"{model.input_shape[1:]}: params.yaml mouth differs from the model's training")
     settings = project.params["evaluate"]
-    words = evaluate_run.snap_words(project) if settings["snap"] else None
+    words = training_words(project) if settings["snap"] else None
     decoded = evaluate_run.transcribe(model, [mouths.frames], settings, words)
     return Prediction({decoder: sentences[0] for decoder, sentences in decoded.items()}, mouths)
+
+
+def training_words(project: Project) -> tuple[str, ...] | None:
+    """The snap vocabulary evaluation uses (the training labels' words), or None without a split
+    table: then the snapped decoder is not reported, rather than snapping to words never trained on."""
+    from .evaluate import run as evaluate_run
+
+    if not layout.SPLIT_TABLE.is_file():
+        return None
+    return evaluate_run.snap_words(evaluate_run.read_split(layout.SPLIT_TABLE), project.language)
 
 
 def write_preview(prediction: Prediction, dest: Path, columns: int) -> Path:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import params as params_mod
-from .datasets import Clip, Rejected, discover, discover_grid, read_sentences
+from .datasets import Clip, Rejected, discover, discover_grid, project_sentences
 from .errors import LipflowError
 
 
@@ -47,4 +47,4 @@ class Project:
 
 def load(path: Path | str = params_mod.DEFAULT_PATH) -> Project:
     params = params_mod.load(path)
-    return Project(params, read_sentences(params["dataset"]["sentences"], Path(path).parent))
+    return Project(params, project_sentences(params, Path(path).parent))

@@ -1,6 +1,6 @@
-"""How clips are assigned to train, val and test: by clip, by speaker, by the GRID papers'
-presets, or from lists. A split that leaves a requested part empty, or names a clip twice,
-is refused rather than made."""
+"""How clips are assigned to train, val and test: by clip, by speaker, by sentence, by speaker
+and sentence at once, by the GRID papers' presets, or from lists. A split that leaves a
+requested part empty, or names a clip twice, is refused rather than made."""
 
 from __future__ import annotations
 
@@ -10,12 +10,25 @@ from pathlib import Path
 import numpy as np
 
 from .errors import LipflowError
-from .splitfile import PARTS, Row
+from .splitfile import EXCLUDED, PARTS, TEST, TRAIN, VAL, Row
 
 GRID_UNSEEN_TEST = ("s1", "s2", "s20", "s22")
 """LipNet's unseen-speaker evaluation (Assael et al. 2016)."""
 GRID_REFERENCE = {"train": ("s8", "s19", "s23", "s31", "s32"), "test": ("s13", "s14", "s17", "s24", "s33")}
 """The lip-to-speech reference system's speakers: train/val and test."""
+UNITS = {"speaker": "speaker", "sentence": "sentence_id"}
+"""What a held-out mode holds out -> the row field that names it. ``split.<part>_<unit>s``
+lists them; otherwise ``split.<part>_fraction`` of them is drawn with the seed."""
+HELD_OUT = {
+    "speakers": {(TRAIN, TRAIN): TRAIN, (VAL, TRAIN): VAL, (TEST, TRAIN): TEST},
+    "sentences": {(TRAIN, TRAIN): TRAIN, (TRAIN, VAL): VAL, (TRAIN, TEST): TEST},
+    "speakers_sentences": {(TRAIN, TRAIN): TRAIN, (TRAIN, VAL): VAL, (TEST, TEST): TEST},
+}
+"""The held-out modes: (the part of the clip's speaker, the part of its sentence) -> the clip's
+part; a clip with any other pair is excluded. Speakers and sentences are held out for the parts
+their column names: speakers_sentences holds out test speakers only (its val is the training
+speakers saying the val sentences) and val and test sentences."""
+ROLE = {TRAIN: "training", VAL: "held-out val", TEST: "held-out test"}
 
 
 class SplitError(LipflowError):
@@ -26,11 +39,13 @@ def assign(rows: list[Row], settings: dict, seed: int) -> list[Row]:
     """Fill in ``split`` for the usable rows by the configured mode; refuse an empty part."""
     usable = [row for row in rows if not row.reason]
     rng = np.random.default_rng(seed)
-    if settings["mode"] == "random":
+    mode = settings["mode"]
+    _refuse_unused_lists(settings)
+    if mode == "random":
         requested = _by_clip(usable, settings, rng)
-    elif settings["mode"] == "speakers":
-        requested = _by_speaker(usable, settings, rng)
-    elif settings["mode"].startswith("grid_"):
+    elif mode in HELD_OUT:
+        requested = _by_held_out(usable, settings, rng)
+    elif mode.startswith("grid_"):
         requested = _by_grid_preset(usable, settings, rng)
     else:
         requested = _by_lists(rows, settings["lists"])
@@ -38,8 +53,9 @@ def assign(rows: list[Row], settings: dict, seed: int) -> list[Row]:
     empty = [part for part in requested if not counts[part]]
     if empty:
         raise SplitError(
-            f"split ({settings['mode']} mode) would leave {', '.join(empty)} empty: "
-            f"{len(usable)} usable clip(s) from {len({row.speaker for row in usable})} speaker(s)"
+            f"split ({mode} mode) would leave {', '.join(empty)} empty: {len(usable)} usable clip(s) from "
+            f"{len({row.speaker for row in usable})} speaker(s) saying {len({row.sentence_id for row in usable})} "
+            "sentence(s)"
         )
     return rows
 
@@ -57,27 +73,69 @@ def _by_clip(usable: list[Row], settings: dict, rng: np.random.Generator) -> lis
     return _requested(settings["val_fraction"] > 0, settings["test_fraction"] > 0)
 
 
-def _by_speaker(usable: list[Row], settings: dict, rng: np.random.Generator) -> list[str]:
-    speakers = sorted({row.speaker for row in usable})
-    named = {"val": settings["val_speakers"], "test": settings["test_speakers"]}
-    both = set(named["val"]) & set(named["test"])
+def _held_parts(mode: str, unit: str) -> list[str]:
+    """The parts ``mode`` holds ``unit`` out for, test first (the order they are drawn in)."""
+    column = list(UNITS).index(unit)
+    return [part for part in (TEST, VAL) if any(pair[column] == part for pair in HELD_OUT.get(mode, {}))]
+
+
+def _refuse_unused_lists(settings: dict) -> None:
+    """A held-out list the mode would not use is refused, so nobody believes it held out.
+    Speaker lists outside the held-out modes are ignored, as they always were."""
+    mode = settings["mode"]
+    units = UNITS if mode in HELD_OUT else ("sentence",)
+    unused = [f"split.{part}_{unit}s" for unit in units for part in (VAL, TEST)
+              if settings[f"{part}_{unit}s"] and part not in _held_parts(mode, unit)]
+    if unused:
+        raise SplitError(f"{', '.join(unused)}: not used in {mode} mode; empty it (see docs/mouth-and-split.md)")
+
+
+def _hold_out(unit: str, values: list[str], parts: list[str], settings: dict,
+              rng: np.random.Generator) -> dict[str, str]:
+    """Each distinct value of ``unit`` (a speaker, a sentence ID) -> its part: the ones listed in
+    ``split.<part>_<unit>s``, else ``<part>_fraction`` of all values drawn with ``rng``; the rest train."""
+    distinct = sorted(set(values))
+    if not parts:
+        return dict.fromkeys(distinct, TRAIN)
+    named = {part: {str(value) for value in settings[f"{part}_{unit}s"]} for part in parts}
+    both = set.intersection(*named.values()) if len(parts) > 1 else set()
     if both:
-        raise SplitError(f"speaker(s) {', '.join(sorted(both))} listed for both val and test")
-    missing = sorted({*named["val"], *named["test"]} - set(speakers))
-    if missing:
-        raise SplitError(f"held-out speaker(s) {', '.join(missing)} have no usable clips")
-    pool = [speakers[i] for i in rng.permutation(len(speakers)) if speakers[i] not in {*named["val"], *named["test"]}]
-    held = {}
-    for part in ("test", "val"):
+        raise SplitError(f"{unit}(s) {', '.join(sorted(both))} listed for both val and test "
+                         f"(split.val_{unit}s and split.test_{unit}s)")
+    for part in parts:
+        missing = sorted(named[part] - set(distinct))
+        if missing:
+            raise SplitError(f"split.{part}_{unit}s: held-out {unit}(s) {', '.join(missing)} have no usable clips")
+    listed = set().union(*named.values())
+    pool = [distinct[i] for i in rng.permutation(len(distinct)) if distinct[i] not in listed]
+    held = dict.fromkeys(distinct, TRAIN)
+    for part in parts:
         if named[part]:
-            held[part] = set(named[part])
+            chosen = named[part]
         else:
-            count = _take(settings[f"{part}_fraction"] * len(speakers))
-            held[part], pool = set(pool[:count]), pool[count:]
+            count = _take(settings[f"{part}_fraction"] * len(distinct))
+            chosen, pool = pool[:count], pool[count:]
+        held.update(dict.fromkeys(chosen, part))
+    return held
+
+
+def _by_held_out(usable: list[Row], settings: dict, rng: np.random.Generator) -> list[str]:
+    """Speakers and/or sentences held out by :data:`HELD_OUT`; a clip whose (speaker, sentence)
+    pair belongs to no part is excluded with the pair as the reason."""
+    mode = settings["mode"]
+    pairs = HELD_OUT[mode]
+    held = {unit: _hold_out(unit, [getattr(row, field) for row in usable], _held_parts(mode, unit), settings, rng)
+            for unit, field in UNITS.items()}
     for row in usable:
-        row.split = "test" if row.speaker in held["test"] else "val" if row.speaker in held["val"] else "train"
-    return _requested(bool(named["val"]) or settings["val_fraction"] > 0,
-                      bool(named["test"]) or settings["test_fraction"] > 0)
+        speaker, sentence = (held[unit][getattr(row, field)] for unit, field in UNITS.items())
+        if (speaker, sentence) in pairs:
+            row.split = pairs[speaker, sentence]
+        else:
+            row.reason = f"{mode}: {ROLE[speaker]} speaker saying a {ROLE[sentence]} sentence"
+    wanted = {part: settings[f"{part}_fraction"] > 0
+              or any(settings[f"{part}_{unit}s"] for unit in UNITS if part in _held_parts(mode, unit))
+              for part in (VAL, TEST)}
+    return _requested(wanted[VAL], wanted[TEST])
 
 
 def _by_grid_preset(usable: list[Row], settings: dict, rng: np.random.Generator) -> list[str]:
@@ -145,3 +203,31 @@ def _by_lists(rows: list[Row], lists: dict) -> list[str]:
         else:
             row.reason = "in no split list"
     return requested
+
+
+def report(rows: list[Row], mode: str) -> dict:
+    """What each part holds (``reports/metrics/split.json``): ``{"mode", "parts": {part: ...}}``
+    with the clips, speakers and sentences of every part, and for val and test how unseen they
+    are: the share of their speakers and of their sentences that no training clip has, and of
+    their word tokens that no training label contains (``unseen_word_share``; null without words)."""
+    training = [row for row in rows if row.split == TRAIN]
+    seen_words = {word for row in training for word in row.label.split()}
+    parts: dict = {}
+    for part in (*PARTS, EXCLUDED):
+        own = [row for row in rows if row.split == part]
+        entry = {"clips": len(own)}
+        for unit, field in UNITS.items():
+            values = {getattr(row, field) for row in own if getattr(row, field)}
+            entry[f"{unit}s"] = len(values)
+            if part in (VAL, TEST):
+                unseen = values - {getattr(row, field) for row in training}
+                entry[f"unseen_{unit}_share"] = _share(len(unseen), len(values))
+        if part in (VAL, TEST):
+            words = [word for row in own for word in row.label.split()]
+            entry["unseen_word_share"] = _share(sum(word not in seen_words for word in words), len(words))
+        parts[part] = entry
+    return {"mode": mode, "parts": parts}
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 4) if total else None

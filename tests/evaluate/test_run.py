@@ -15,14 +15,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lipflow import cli, layout, text
+from lipflow import cli, layout, mouthfile, text
+from lipflow.evaluate import floors
 
 FRAMES, HEIGHT, WIDTH = 120, 4, 7  # HEIGHT * WIDTH == NUM_CLASSES pixels
 REPO = Path(__file__).resolve().parents[2]
 
 # clip, speaker, sentence_id, label (as the split table stores it), split, what the clip shows
 CLIPS = [
-    ("s1/18-AB", "s1", "18", "Prego.", "train", None),
+    ("s1/18-AB", "s1", "18", "Prego.", "train", "prego"),
+    ("s5/1-IJ", "s5", "1", "È in offerta, costa 10 euro.", "train", "e in offerta costa dieci euro"),
+    ("s5/13-IJ", "s5", "13", "A che ora arriva il pullman?", "train", "a che ora arriva il pullman"),
     ("s2/18-CD", "s2", "18", "Prego.", "val", "prego"),
     ("s2/16-CD", "s2", "16", "Purtroppo non lo so, però potresti chiedere all'autista.", "val",
      "purtroppo non lo so pero potresti chiedere all autista"),
@@ -42,6 +45,18 @@ def reader_model(path: Path) -> None:
     model.save(path)
 
 
+def write_mouth(key: str, classes: list[int]) -> None:
+    """The crop file the mouth stage writes: frames the reader model reads as ``classes``, and
+    landmarks whose lips open on vowels (what the nearest-clip floor looks at)."""
+    landmarks = np.zeros((len(classes), mouthfile.LANDMARKS, 2), np.float32)
+    landmarks[:, mouthfile.MOUTH_CORNERS[1], 0] = 10
+    gap = np.array([1.0 if text.ALPHABET[c - 1:c] in "aeiou" and c else 0.2 for c in classes], np.float32)
+    landmarks[:, mouthfile.INNER_LIP_TOP, 1], landmarks[:, mouthfile.INNER_LIP_BOTTOM, 1] = -gap, gap
+    mask = np.full(len(classes), mouthfile.MEASURED, np.uint8)
+    dest = layout.artefact("mouth", key)
+    mouthfile.write(dest, {"frames": showing(classes), "landmarks": landmarks, "mask": mask})
+
+
 def showing(classes: list[int]) -> np.ndarray:
     """uint8 frames (T x 4 x 7 x 1) that the reader model reads as these classes."""
     frames = len(classes)
@@ -57,9 +72,7 @@ def workdir(tmp_path, monkeypatch, spell):
     reader_model(tmp_path / "models" / "tiny" / "model.keras")
     for key, _, _, _, _, shown in CLIPS:
         if shown is not None:
-            dest = layout.artefact("mouth", key)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(dest, frames=showing(spell(shown, FRAMES)))
+            write_mouth(key, spell(shown, FRAMES))
     write_split(CLIPS)
     return tmp_path
 
@@ -87,16 +100,29 @@ def test_evaluate_end_to_end(workdir, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
 
     assert set(metrics) == {"val", "test"}
-    assert set(metrics["test"]) == {"clips", "greedy", "beam", "beam_snap"}
+    assert set(metrics["test"]) == {"clips", "greedy", "beam", "beam_snap", floors.MOST_FREQUENT, floors.NEAREST_CLIP}
     assert metrics["val"]["beam"]["cer"] == metrics["val"]["beam"]["wer"] == 0
     for decoder in ("greedy", "beam"):
         assert metrics["test"][decoder]["cer"] == pytest.approx(expected_rate("test", list))
         assert metrics["test"][decoder]["wer"] == pytest.approx(expected_rate("test", str.split))
     assert metrics["test"]["beam"]["char_deletions"] == 3  # oferta, ariva, pulman
     assert metrics["test"]["beam_snap"]["cer"] == 0  # the snap restores all three words
+    for reader in metrics["test"].values():
+        if isinstance(reader, dict):
+            assert reader["cer_low"] <= reader["cer"] <= reader["cer_high"]
+            assert reader["wer_low"] <= reader["wer"] <= reader["wer_high"]
+            assert 0 <= reader["ver"] <= reader["cer"]
+    most_frequent = text.normalise("A che ora arriva il pullman?")  # ties between training sentences: the first
+    test_labels = [text.normalise(c[3]) for c in CLIPS if c[4] == "test"]
+    expected = sum(editdistance.eval(label, most_frequent) for label in test_labels) / sum(map(len, test_labels))
+    assert metrics["test"][floors.MOST_FREQUENT]["cer"] == pytest.approx(expected)
+    environment = json.loads((out / "environment.json").read_text())
+    assert {"python", "tensorflow", "git"} <= set(environment)
 
     predictions = pd.read_csv(out / "predictions.tsv", sep="\t", keep_default_na=False)
     assert list(predictions["clip"]) == ["s2/18-CD", "s2/16-CD", "s3/1-EF", "s3/13-EF"]
+    assert set(predictions[f"hyp_{floors.MOST_FREQUENT}"]) == {most_frequent}
+    assert predictions.loc[2, f"hyp_{floors.NEAREST_CLIP}"] == "e in offerta costa dieci euro"  # s5/1-IJ's label
     assert list(predictions["hyp_beam"]) == [shown for *_, s, shown in CLIPS if s in ("val", "test")]
     assert predictions.loc[2, "reference"] == "e in offerta costa dieci euro"
     assert predictions.loc[2, "hyp_beam_snap"] == "e in offerta costa dieci euro"
@@ -112,11 +138,26 @@ def test_evaluate_end_to_end(workdir, capsys):
     assert confusion.loc["f", "<none>"] == 1 and confusion.loc["r", "<none>"] == 1
     assert confusion.to_numpy().sum() == beam["reference_chars"] + beam["char_insertions"]
     assert (out / "confusion_test.png").read_bytes().startswith(b"\x89PNG")
+    visemes = pd.read_csv(out / "confusion_test_visemes.tsv", sep="\t", index_col=0)
+    assert visemes.to_numpy().sum() == confusion.to_numpy().sum()  # the same aligned pairs, by class
+    assert (out / "confusion_test_visemes.png").read_bytes().startswith(b"\x89PNG")
 
     summary = (out / "summary.md").read_text()
     for expected in ("models/tiny/model.keras", "Worst clips: test", "e in oferta costa dieci euro",
                      "tensorflow", "git:", "beam_width"):
         assert expected in summary
+
+
+@pytest.mark.slow
+def test_the_snap_vocabulary_is_the_training_labels_only(workdir):
+    """Words of a held-out sentence never reach the snapped decoder: without s5/13-IJ in training,
+    'ariva' and 'pulman' (read) cannot be snapped to 'arriva' and 'pullman' (said)."""
+    write_split([(*c[:4], "excluded" if c[0] == "s5/13-IJ" else c[4], c[5]) for c in CLIPS])
+    assert evaluate() == 0
+    predictions = pd.read_csv(layout.eval_reports("tiny") / "predictions.tsv", sep="\t", keep_default_na=False)
+    snapped = predictions.set_index("clip").loc["s3/13-EF", "hyp_beam_snap"].split()
+    assert "arriva" not in snapped and "pullman" not in snapped
+    assert predictions.set_index("clip").loc["s3/1-EF", "hyp_beam_snap"] == "e in offerta costa dieci euro"
 
 
 @pytest.mark.slow

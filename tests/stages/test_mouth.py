@@ -9,10 +9,10 @@ import dlib
 import numpy as np
 import pytest
 
-from lipflow import cli, layout
+from lipflow import cli, layout, mouthfile
 from lipflow.records import Record
 from lipflow.stages import mouth
-from lipflow.vision import landmarks, mouths
+from lipflow.vision import landmarks
 from tests.conftest import GRID_CLIPS, ffmpeg, grid_clip
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_grid_clips_give_exact_shape_crops_centred_on_the_mouth(project):
         with np.load(layout.artefact("mouth", key)) as crops:
             assert crops["frames"].shape == (T, 50, 100, 3) and crops["frames"].dtype == np.uint8
             assert crops["landmarks"].shape == (T, 68, 2) and crops["landmarks"].dtype == np.float32
-            assert (crops["mask"] == mouths.MEASURED).all()
+            assert (crops["mask"] == mouthfile.MEASURED).all()
             assert crops["frames"].std() > 10  # a face, not padding
             boxes = crops["boxes"]
             centres = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)

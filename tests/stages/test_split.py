@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -104,3 +105,71 @@ def test_lists_mode_follows_the_files_and_refuses_a_leak(dataset, capsys):
     (dataset.root / "val.txt").write_text("s9/0-AB\n")
     with pytest.raises(SplitError, match="not in the dataset: s9/0-AB"):
         split.run(project_mod.load())
+
+
+def test_sentence_split_writes_the_report_and_a_line_per_part(dataset, capsys):
+    dataset.set_params(**{"split.mode": "sentences", "split.val_sentences": ["6"], "split.test_sentences": [1]})
+    assert cli.main(["split"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    sentences = {}
+    for row in rows():
+        if row["split"] != "excluded":
+            sentences.setdefault(row["sentence_id"], set()).add(row["split"])
+    assert sentences == {"0": {"train"}, "16": {"train"}, "6": {"val"}, "1": {"test"}}
+    report = json.loads(layout.SPLIT_METRICS.read_text())
+    # test says "e in offerta costa dieci euro": only "costa" is in a training label (sentence 0)
+    assert report == {"mode": "sentences", "parts": {
+        "train": {"clips": 10, "speakers": 5, "sentences": 2},
+        "val": {"clips": 5, "speakers": 5, "sentences": 1, "unseen_speaker_share": 0.0, "unseen_sentence_share": 1.0,
+                "unseen_word_share": 1.0},
+        "test": {"clips": 4, "speakers": 4, "sentences": 1, "unseen_speaker_share": 0.0, "unseen_sentence_share": 1.0,
+                 "unseen_word_share": 0.8333},
+        "excluded": {"clips": 2, "speakers": 2, "sentences": 1},  # the failed clip s2/1-AB and s1/badname
+    }}
+    assert lines == [
+        f"{layout.SPLIT_TABLE} (sentences mode), {layout.SPLIT_METRICS}",
+        "train: 10 clips, 5 speakers, 2 sentences",
+        "val: 5 clips, 5 speakers, 1 sentences; unseen in train: 0.0% of speakers, 100.0% of sentences, 100.0% of word tokens",
+        "test: 4 clips, 4 speakers, 1 sentences; unseen in train: 0.0% of speakers, 100.0% of sentences, 83.3% of word tokens",
+        "excluded: 2 clips, 2 speakers, 1 sentences",
+    ]
+
+
+def test_speakers_sentences_split_holds_out_both(dataset):
+    dataset.set_params(**{"split.mode": "speakers_sentences", "split.test_speakers": ["s5"],
+                          "split.test_sentences": ["16"], "split.val_sentences": ["6"]})
+    assert cli.main(["split"]) == 0
+    table = {row["clip"]: row for row in rows()}
+    assert {k for k, row in table.items() if row["split"] == "test"} == {"s5/16-AB"}
+    assert {k for k, row in table.items() if row["split"] == "val"} == {f"s{k}/6-AB" for k in range(1, 5)}
+    assert table["s5/0-AB"]["reason"] == "speakers_sentences: held-out test speaker saying a training sentence"
+    assert table["s1/16-AB"]["reason"] == "speakers_sentences: training speaker saying a held-out test sentence"
+    report = json.loads(layout.SPLIT_METRICS.read_text())["parts"]
+    assert report["test"]["unseen_speaker_share"] == report["test"]["unseen_sentence_share"] == 1.0
+
+
+def test_extra_sentences_of_the_synthetic_corpus_reach_the_split(project):
+    """Clips of synth.extra_sentences are discovered, labelled and split like the table's."""
+    (project.root / "extra.tsv").write_text("id\ttext\nx1\tIl gatto dorme sul divano.\n", encoding="utf-8")
+    project.set_params(**{"dataset.kind": "synthetic", "dataset.root": str(layout.CORPUS),
+                          "synth.extra_sentences": "extra.tsv", "split.val_fraction": 0.25, "split.test_fraction": 0.0})
+    for speaker in ("s1", "s2"):
+        for sentence in ("0", "x1"):
+            key = f"{speaker}/{sentence}-AB"
+            (project.root / layout.CORPUS / speaker).mkdir(parents=True, exist_ok=True)
+            (project.root / layout.CORPUS / f"{key}.mpg").write_bytes(b"video")
+            Record(key, mouth.NAME, OK, "").save(layout.record(mouth.NAME, key))
+    assert cli.main(["split"]) == 0
+    table = {row["clip"]: row for row in rows()}
+    assert {row["split"] for row in table.values()} == {"train", "val"}
+    assert table["s2/x1-AB"]["label"] == "il gatto dorme sul divano" and table["s2/x1-AB"]["reason"] == ""
+
+
+def test_bad_held_out_params_name_their_key(dataset, capsys):
+    dataset.set_params(**{"split.mode": "sentences", "split.test_sentences": "16"})
+    assert cli.main(["split"]) == 2
+    assert "split.test_sentences: '16' is not of type 'array'" in capsys.readouterr().err
+    dataset.set_params(**{"split.test_sentences": ["99"]})
+    assert cli.main(["split"]) == 1
+    assert "split.test_sentences: held-out sentence(s) 99 have no usable clips" in capsys.readouterr().err
+    assert not layout.SPLIT_TABLE.exists() and not layout.SPLIT_METRICS.exists()

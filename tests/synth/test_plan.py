@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from lipflow import grid
+from lipflow.datasets import DatasetError
 from lipflow.errors import StageError
 from lipflow.synth import corpus
 from lipflow.synth.plan import align_path, alignment_folders, planned_clips
@@ -27,7 +28,7 @@ def test_extra_sentences_are_planned_and_bad_ids_are_named(tmp_path):
     with pytest.raises(StageError, match="99"):
         planned_clips({**params, "synth": {**params["synth"], "sentence_ids": ["99"]}}, tmp_path)
     (tmp_path / "extra.tsv").write_text("id\ttext\n13\tDoppione.\n")
-    with pytest.raises(StageError, match="already in the sentence table"):
+    with pytest.raises(DatasetError, match="already in the sentence table"):
         planned_clips(params, tmp_path)
 
 
@@ -43,7 +44,7 @@ def test_grid_clips_are_planned_from_params_alone(tmp_path):
     assert codes[0] != codes[1] and codes[2] != codes[3]
     assert planned_clips({**params, "seed": params["seed"] + 1}) != planned
     assert not (tmp_path / "data" / "corpus").exists()
-    with pytest.raises(StageError, match="extra_sentences"):
+    with pytest.raises(DatasetError, match="extra_sentences"):
         planned_clips({**params, "synth": {**params["synth"], "extra_sentences": "extra.tsv"}})
 
 
@@ -56,3 +57,15 @@ def test_misplaced_alignment_pairs_swap_folders_and_out_of_range_pairs_do_nothin
     twice = {**params, "synth": {**params["synth"], "grid_misplaced_alignments": [[1, 2], [2, 3]]}}
     with pytest.raises(StageError, match="speaker 2 is in more than one"):
         alignment_folders(twice)
+
+
+def test_spoken_sentences_are_those_of_the_project_table(tmp_path):
+    from lipflow.datasets import project_sentences
+    from lipflow.synth.plan import sentences
+
+    (tmp_path / "extra.tsv").write_text("id\ttext\nx1\tIl gatto dorme sul divano.\n")
+    params = synth_params(tmp_path, extra_sentences="extra.tsv")
+    table = project_sentences(params, tmp_path)
+    spoken = sentences(params, tmp_path)
+    assert list(spoken) == ["13", "18", "x1"]
+    assert all(table[sentence_id] == text for sentence_id, text in spoken.items())

@@ -1,4 +1,5 @@
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -6,7 +7,7 @@ import tensorflow as tf
 
 from lipflow import params as params_mod
 from lipflow.models import load_model
-from lipflow.train import kd, setup
+from lipflow.train import kd, loop, setup
 
 pytestmark = pytest.mark.slow
 KL_STEPS = 16
@@ -116,3 +117,20 @@ def test_a_run_resumed_after_an_epoch_ends_like_an_uninterrupted_one(kd_project)
     for name in ("val_cer", "val_cer_peer0", "val_cer_peer1", "val_wer_peer1", "final"):
         assert name in metrics
     assert {"train_kd", "train_weight_peer0", "train_ctc_ensemble"} <= set(metrics["final"])
+
+
+def test_the_best_epoch_is_the_best_students_not_the_ensembles():
+    """The ensemble's weights come from the labels, so its val CER may not pick the epoch."""
+    cohort = SimpleNamespace(models={"peer0": None, "peer1": None})
+    better_ensemble = {"val_cer": 0.1, "val_loss": 1.0, "val_cer_peer0": 0.5, "val_loss_peer0": 2.0,
+                       "val_cer_peer1": 0.6, "val_loss_peer1": 2.0}
+    better_student = {"val_cer": 0.4, "val_loss": 1.5, "val_cer_peer0": 0.45, "val_loss_peer0": 2.1,
+                      "val_cer_peer1": 0.3, "val_loss_peer1": 1.9}
+    assert kd.KDTask.selection(cohort, better_ensemble) == (0.5, 2.0)
+    assert kd.KDTask.selection(cohort, better_student) == (0.3, 1.9)
+    assert loop._improved(better_student, better_ensemble, cohort_task(cohort))
+    assert not loop._improved(better_ensemble, better_student, cohort_task(cohort))
+
+
+def cohort_task(cohort):
+    return SimpleNamespace(selection=lambda row: kd.KDTask.selection(cohort, row))

@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,3 +90,18 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(uninterrupted, tiny,
         np.testing.assert_array_equal(resumed.get_tensor(name), reference.get_tensor(name), err_msg=name)
     curve = open("reports/train/killed/dvclive/plots/metrics/val_cer.tsv").read().splitlines()
     assert len(curve) == 1 + epochs
+
+
+def test_the_test_split_never_reaches_training_or_model_selection(uninterrupted, tiny):
+    """Test clips whose arrays are noise (and whose labels are wrong) change nothing: the same
+    history, best epoch and weights as the run that never saw them."""
+    rng = np.random.default_rng(7)
+    rows = [(f"s9/{index}-TT", tiny.labels[index % 2], "test") for index in range(4)]
+    for clip, _, _ in rows:
+        tiny.write_clip(Path("."), clip, rng.integers(0, 256, (tiny.frames, tiny.height, tiny.width, 3), dtype=np.uint8))
+    with open("data/split/split.tsv", "a", encoding="utf-8") as table:
+        table.writelines(f"{clip}\ts9\t0\t{label[::-1]}\t{split}\t\n" for clip, label, split in rows)
+    poisoned = vanilla.train(params_mod.load("params.yaml"), run="poisoned")
+    assert without_times(poisoned) == without_times(uninterrupted)
+    for a, b in zip(final_weights("poisoned"), final_weights("reference")):
+        np.testing.assert_array_equal(a, b)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lipflow import params
+from lipflow import mouthfile, params
 from lipflow.errors import StageError
 from lipflow.vision import mouths
 from lipflow.vision.video import decode
@@ -43,7 +43,7 @@ def test_short_clip_is_padded_long_clip_trimmed_by_the_rule():
     frames = grid_frames()
     short = mouths.extract_frames(frames[:40], settings())
     assert short.frames.shape[0] == T and short.details["padded"] == T - 40
-    assert (short.mask[40:] == mouths.PADDED).all() and (short.frames[40:] == short.frames[39]).all()
+    assert (short.mask[40:] == mouthfile.PADDED).all() and (short.frames[40:] == short.frames[39]).all()
     black = mouths.extract_frames(frames[:40], settings(pad="zeros"))
     assert not black.frames[40:].any()
 

@@ -11,6 +11,7 @@ reported side by side, never merged.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 import platform
 import shutil
 import subprocess
@@ -30,7 +31,8 @@ from .. import __version__, layout, models, mouthfile, splitfile, text
 from ..errors import LipflowError
 from ..files import atomic_path, file_hash, write_json, write_text
 from ..project import Project
-from ..scoring import decode, metrics
+from ..scoring import decode, intervals, metrics, visemes
+from . import floors
 
 SPLIT_FILE = layout.SPLIT_TABLE
 RANKING_DECODER = decode.BEAM
@@ -43,16 +45,27 @@ class EvaluateError(LipflowError):
     """The evaluation cannot start; the message says what is missing."""
 
 
+def summarise(scores: list[metrics.Score], resamples: int, seed: int) -> dict:
+    """Corpus rates with their 95% bootstrap intervals over clips, and the viseme error rate."""
+    numbers = metrics.summarise(scores)
+    for measure, unit in (("cer", "chars"), ("wer", "words")):
+        numbers[f"{measure}_low"], numbers[f"{measure}_high"] = intervals.interval(scores, unit, resamples, seed)
+    numbers["ver"] = visemes.summarise(scores)["ver"]
+    return numbers
+
+
 @dataclass
 class SplitResult:
-    """One split's clips (split-table rows, in table order) and their scores per decoder."""
+    """One split's clips (split-table rows, in table order) and their scores per decoder and per floor."""
 
     name: str
     clips: pd.DataFrame
     scores: dict[str, list[metrics.Score]]
+    floors: dict[str, list[metrics.Score]]
 
-    def summary(self) -> dict[str, dict]:
-        return {decoder: metrics.summarise(scores) for decoder, scores in self.scores.items()}
+    def summary(self, resamples: int, seed: int) -> dict[str, dict]:
+        readers = {**self.scores, **self.floors}
+        return {reader: summarise(scores, resamples, seed) for reader, scores in readers.items()}
 
 
 def read_split(path: Path = SPLIT_FILE) -> pd.DataFrame:
@@ -87,19 +100,43 @@ def transcribe(model: keras.Model, clips: Iterable[np.ndarray], settings: dict,
     return result
 
 
-def snap_words(project: Project) -> tuple[str, ...]:
-    return decode.vocabulary(project.sentences.values(), project.language)
+def snap_words(table: pd.DataFrame, language: str) -> tuple[str, ...]:
+    """The words of the training labels only: snapping to the whole sentence table would
+    hand a held-out sentence's words to the decoder."""
+    return decode.vocabulary(table.loc[table["split"] == splitfile.TRAIN, "label"], language)
+
+
+@dataclass
+class Floors:
+    """The training split as the trivial readers see it (:mod:`lipflow.evaluate.floors`)."""
+
+    labels: list[str]
+    features: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> "Floors":
+        train = table[table["split"] == splitfile.TRAIN]
+        return cls(list(train["label"]), floors.clip_features(list(train["clip"])))
+
+    def read(self, clips: pd.DataFrame) -> dict[str, list[str]]:
+        return {
+            floors.MOST_FREQUENT: [floors.most_frequent(self.labels)] * len(clips),
+            floors.NEAREST_CLIP: floors.nearest_clip(self.features, self.labels,
+                                                     floors.clip_features(list(clips["clip"]))),
+        }
 
 
 def evaluate_split(model: keras.Model, name: str, clips: pd.DataFrame, settings: dict,
-                   words: tuple[str, ...] | None, language: str) -> SplitResult:
+                   words: tuple[str, ...] | None, language: str, trivial: Floors) -> SplitResult:
     keys = list(clips["clip"])
     frames = tqdm((mouthfile.read_frames(layout.artefact("mouth", key)) for key in keys), total=len(keys), desc=f"evaluate {name}", unit="clip",
                   disable=len(keys) < 2)
     hypotheses = transcribe(model, frames, settings, words)
     scores = {decoder: metrics.score_all(clips["label"], sentences, language)
               for decoder, sentences in hypotheses.items()}
-    return SplitResult(name, clips.reset_index(drop=True), scores)
+    floor_scores = {reader: metrics.score_all(clips["label"], sentences, language)
+                    for reader, sentences in trivial.read(clips).items()}
+    return SplitResult(name, clips.reset_index(drop=True), scores, floor_scores)
 
 
 def select_splits(table: pd.DataFrame, wanted: list[str]) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -136,21 +173,24 @@ def evaluate(project: Project, model_path: Path, name: str) -> dict:
     chosen, empty = select_splits(table, settings["splits"])
     model = models.load_model(model_path)
     check_arrays([key for rows in chosen.values() for key in rows["clip"]], model)
-    words = snap_words(project) if settings["snap"] else None
-    results = [evaluate_split(model, split, rows, settings, words, project.language)
+    words = snap_words(table, project.language) if settings["snap"] else None
+    trivial = Floors.of(table)
+    results = [evaluate_split(model, split, rows, settings, words, project.language, trivial)
                for split, rows in chosen.items()]
-    summary = {result.name: {"clips": len(result.clips), **result.summary()} for result in results}
+    resamples, seed = settings["bootstrap_resamples"], project.params["seed"]
+    summary = {result.name: {"clips": len(result.clips), **result.summary(resamples, seed)} for result in results}
     out = layout.eval_reports(name)
     staging = out.parent / f".{out.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     write_json(staging / "metrics.json", summary)
+    write_json(staging / "environment.json", environment())
     write_predictions(staging / "predictions.tsv", results)
     for result in results:
         write_breakdown(staging / f"per_speaker_{result.name}.tsv", result, "speaker")
         write_breakdown(staging / f"per_sentence_{result.name}.tsv", result, "sentence_id")
-        write_confusion(staging / f"confusion_{result.name}", result)
+        write_confusions(staging / f"confusion_{result.name}", result)
     info = model_info(model, model_path)
-    write_text(staging / "summary.md", summary_markdown(name, info, settings, words, results, empty))
+    write_text(staging / "summary.md", summary_markdown(name, info, settings, words, summary, results, empty))
     replace_folder(staging, out)
     return summary
 
@@ -173,7 +213,7 @@ def write_predictions(dest: Path, results: list[SplitResult]) -> None:
         first = next(iter(result.scores.values()))
         frame = result.clips[["clip", "speaker", "sentence_id"]].assign(
             split=result.name, reference=[s.reference for s in first])
-        for decoder, scores in result.scores.items():
+        for decoder, scores in {**result.scores, **result.floors}.items():
             frame[f"hyp_{decoder}"] = [s.hypothesis for s in scores]
             frame[f"cer_{decoder}"] = [s.cer for s in scores]
             frame[f"wer_{decoder}"] = [s.wer for s in scores]
@@ -203,29 +243,33 @@ def write_breakdown(dest: Path, result: SplitResult, group: str) -> None:
     write_tsv(dest, breakdown_table(result, group))
 
 
-def confusion_labels() -> list[str]:
-    return [SPACE_LABEL if c == " " else c for c in text.ALPHABET] + [NOTHING_LABEL]
+def _label(symbol: str) -> str:
+    return {" ": SPACE_LABEL, metrics.NOTHING: NOTHING_LABEL}.get(symbol, symbol)
 
 
-def _label(character: str) -> str:
-    return {" ": SPACE_LABEL, metrics.NOTHING: NOTHING_LABEL}.get(character, character)
-
-
-def confusion_table(scores: list[metrics.Score]) -> pd.DataFrame:
-    """Counts with reference characters as rows, hypothesis characters as columns;
-    the ``<none>`` column holds deletions, the ``<none>`` row insertions."""
-    labels = confusion_labels()
+def confusion_table(pairs: Counter, symbols: Iterable[str]) -> pd.DataFrame:
+    """Counts with reference symbols (characters or viseme classes) as rows, hypothesis ones as
+    columns; the ``<none>`` column holds deletions, the ``<none>`` row insertions."""
+    labels = [_label(symbol) for symbol in symbols] + [NOTHING_LABEL]
     table = pd.DataFrame(0, index=pd.Index(labels, name="reference"), columns=labels)
-    for (ref, hyp), count in metrics.confusion(scores).items():
+    for (ref, hyp), count in pairs.items():
         table.loc[_label(ref), _label(hyp)] += count
     return table
 
 
-def write_confusion(stem: Path, result: SplitResult) -> None:
-    """TSV of counts and a PNG of each reference character's share of outcomes."""
-    table = confusion_table(result.scores[RANKING_DECODER])
-    with atomic_path(stem.with_suffix(".tsv")) as tmp:
-        table.to_csv(tmp, sep="\t")
+def write_confusions(stem: Path, result: SplitResult) -> None:
+    """Characters and viseme classes of the ranking decoder: TSV of counts, PNG of row shares."""
+    scores = result.scores[RANKING_DECODER]
+    tables = {"": (confusion_table(metrics.confusion(scores), text.ALPHABET), "Character"),
+              "_visemes": (confusion_table(visemes.confusion(scores), visemes.CLASSES), "Viseme class")}
+    for suffix, (table, kind) in tables.items():
+        dest = stem.with_name(stem.name + suffix)
+        with atomic_path(dest.with_suffix(".tsv")) as tmp:
+            table.to_csv(tmp, sep="\t")
+        plot_confusion(dest.with_suffix(".png"), table, f"{kind} confusion, {result.name} split (row shares)")
+
+
+def plot_confusion(dest: Path, table: pd.DataFrame, title: str) -> None:
     totals = table.sum(axis=1).to_numpy()[:, None]
     shares = np.divide(table.to_numpy(), totals, out=np.zeros(table.shape), where=totals > 0)
     figure = Figure(figsize=(9, 8))
@@ -235,10 +279,10 @@ def write_confusion(stem: Path, result: SplitResult) -> None:
     axes.set_yticks(range(len(table.index)), table.index)
     axes.set_xlabel(f"hypothesis ({RANKING_DECODER} decoder)")
     axes.set_ylabel("reference")
-    axes.set_title(f"Character confusion, {result.name} split (row shares)")
+    axes.set_title(title)
     figure.colorbar(image, ax=axes)
     figure.tight_layout()
-    with atomic_path(stem.with_suffix(".png")) as tmp:
+    with atomic_path(dest) as tmp:
         figure.savefig(tmp, format="png", metadata={"Software": None})
 
 
@@ -273,12 +317,19 @@ def _markdown_table(header: list[str], rows: list[list]) -> list[str]:
     return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
 
 
-def _results_rows(results: list[SplitResult]) -> list[list]:
+def _interval(numbers: dict, measure: str) -> str:
+    return f"{numbers[measure]:.4f} [{numbers[measure + '_low']:.4f}, {numbers[measure + '_high']:.4f}]"
+
+
+def _results_rows(summary: dict) -> list[list]:
     rows = []
-    for result in results:
-        for decoder, numbers in result.summary().items():
+    for split, readers in summary.items():
+        for reader, numbers in readers.items():
+            if not isinstance(numbers, dict):
+                continue
             rows.append([
-                result.name, decoder, numbers["clips"], f"{numbers['cer']:.4f}", f"{numbers['wer']:.4f}",
+                split, reader, numbers["clips"], _interval(numbers, "cer"), _interval(numbers, "wer"),
+                f"{numbers['ver']:.4f}",
                 f"{numbers['cer_mean']:.4f}", f"{numbers['wer_mean']:.4f}", f"{numbers['bleu']:.4f}",
                 f"{numbers['sentence_accuracy']:.4f}",
                 f"{numbers['char_substitutions']}/{numbers['char_deletions']}/{numbers['char_insertions']}",
@@ -297,7 +348,7 @@ def _worst_rows(result: SplitResult, count: int) -> list[list]:
     return rows
 
 
-def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ...] | None,
+def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ...] | None, summary: dict,
                      results: list[SplitResult], empty: list[str]) -> str:
     decoders = list(results[0].scores)
     lines = [
@@ -314,18 +365,23 @@ def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ..
         "", "## Parameters (`evaluate`)", "",
         *(f"- {key}: {value}" for key, value in settings.items()),
         "", "## Results", "",
-        "CER/WER: corpus rates (edit operations / reference length); *mean*: mean of per-clip rates. "
-        "References and hypotheses are normalised alike (`lipflow.text.normalise`). "
-        "BLEU: corpus word BLEU (sacrebleu), 0-1. S/D/I: substitutions/deletions/insertions.",
+        "CER/WER: corpus rates (edit operations / reference length) with a 95% bootstrap interval over clips; "
+        "VER: the error rate after mapping letters to viseme classes (`lipflow.scoring.visemes`); *mean*: mean of "
+        "per-clip rates. References and hypotheses are normalised alike (`lipflow.text.normalise`). "
+        "BLEU: corpus word BLEU (sacrebleu), 0-1. S/D/I: substitutions/deletions/insertions. "
+        f"`{floors.MOST_FREQUENT}` and `{floors.NEAREST_CLIP}` are trivial readers on the same split (the floor: "
+        "the most frequent training sentence; the label of the training clip nearest by speech duration and "
+        "lip-opening profile).",
         "",
     ]
     if words is not None:
         lines += [f"`{decode.BEAM_SNAP}` is the `{decode.BEAM}` output with each word replaced by the nearest "
-                  f"of the {len(words)} corpus words (edit distance): a vocabulary prior, not what the model read.", ""]
+                  f"of the {len(words)} words of the training labels (edit distance): a vocabulary prior, not what "
+                  "the model read.", ""]
     lines += _markdown_table(
-        ["split", "decoder", "clips", "CER", "WER", "CER mean", "WER mean", "BLEU", "sentence acc.",
-         "chars S/D/I", "words S/D/I"],
-        _results_rows(results))
+        ["split", "reader", "clips", "CER [95%]", "WER [95%]", "VER", "CER mean", "WER mean", "BLEU",
+         "sentence acc.", "chars S/D/I", "words S/D/I"],
+        _results_rows(summary))
     for result in results:
         lines += ["", f"## Worst clips: {result.name} (by `{RANKING_DECODER}` CER)", ""]
         lines += _markdown_table(["clip", "reference", *decoders, "CER", "WER"],

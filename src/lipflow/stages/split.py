@@ -2,22 +2,25 @@
 
 Every discovered file gets a row: clips whose mouth crops failed, and files discovery
 rejected, are ``excluded`` with the reason, so nothing disappears between the manifests and
-the training set.
+the training set. ``reports/metrics/split.json`` says what each part holds
+(:func:`lipflow.splitting.report`), so ``dvc metrics diff`` shows how unseen the test set is.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from .. import alignfile, layout, splitfile, text
+from ..files import write_json
 from ..params import is_grid
 from ..project import Project, load
-from ..splitfile import EXCLUDED, PARTS, Row
-from ..splitting import assign
+from ..splitfile import EXCLUDED, Row
+from ..splitting import assign, report
 from . import upstream
 
 NAME = "split"
+UNSEEN = {"speaker": "speakers", "sentence": "sentences", "word": "word tokens"}
+"""The report's ``unseen_<unit>_share`` keys, as the summary lines name them."""
 
 
 def candidates(project: Project) -> list[Row]:
@@ -43,13 +46,29 @@ def candidates(project: Project) -> list[Row]:
     return sorted(rows, key=lambda row: row.clip)
 
 
-def run(project: Project) -> tuple[Path, Counter]:
-    """Write the split table; returns its path and the clip count of each part."""
-    rows = assign(candidates(project), project.params[NAME], project.params["seed"])
+def run(project: Project) -> tuple[Path, dict]:
+    """Write the split table and its report; returns the table's path and the report."""
+    settings = project.params[NAME]
+    rows = assign(candidates(project), settings, project.params["seed"])
     splitfile.write(layout.SPLIT_TABLE, rows)
-    return layout.SPLIT_TABLE, Counter(row.split for row in rows)
+    result = report(rows, settings["mode"])
+    write_json(layout.SPLIT_METRICS, result)
+    return layout.SPLIT_TABLE, result
+
+
+def summary(result: dict) -> list[str]:
+    """One line per part of a split report."""
+    lines = []
+    for part, entry in result["parts"].items():
+        line = f"{part}: {entry['clips']} clips, {entry['speakers']} speakers, {entry['sentences']} sentences"
+        unseen = [f"{entry[f'unseen_{unit}_share']:.1%} of {noun}" for unit, noun in UNSEEN.items()
+                  if entry.get(f"unseen_{unit}_share") is not None]
+        if unseen:
+            line += f"; unseen in train: {', '.join(unseen)}"
+        lines.append(line)
+    return lines
 
 
 def main(params_path: Path, options: dict) -> str:
-    dest, counts = run(load(params_path))
-    return f"{dest}: " + ", ".join(f"{counts[part]} {part}" for part in (*PARTS, EXCLUDED))
+    dest, result = run(load(params_path))
+    return "\n".join([f"{dest} ({result['mode']} mode), {layout.SPLIT_METRICS}", *summary(result)])

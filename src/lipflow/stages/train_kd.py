@@ -13,5 +13,6 @@ from ..train.setup import with_seed
 def main(params_path: Path, options: dict) -> str:
     result = kd.train(with_seed(params_mod.load(params_path), options["seed"]), options["run"], options["resume"])
     student = result["student"]
-    return (f"best epoch {result['best_epoch']}: ensemble val CER {result['val_cer']:.4f}; student {student} "
-            f"val CER {result['val_cer_' + student]:.4f} WER {result['val_wer_' + student]:.4f}")
+    return (f"best epoch {result['best_epoch']} (by the best student's val CER): {student} val CER "
+            f"{result['val_cer_' + student]:.4f} WER {result['val_wer_' + student]:.4f}; "
+            f"ensemble (weights from the labels) val CER {result['val_cer']:.4f}")

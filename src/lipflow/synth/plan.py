@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from .. import grid
-from ..layout import TRUTH_SUFFIX
-from ..datasets import read_sentences
+from ..datasets import extra_sentences, sentence_tables
 from ..errors import StageError
+from ..layout import TRUTH_SUFFIX
 from ..params import is_grid
 from . import corpus
 
@@ -20,8 +20,9 @@ ALIGN_FOLDER = "align"
 
 
 def sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
-    """The sentences to speak: the chosen IDs of the table, then every extra sentence."""
-    table = read_sentences(params["dataset"]["sentences"], base)
+    """The sentences to speak: the chosen IDs of ``dataset.sentences``, then every extra sentence
+    (:func:`lipflow.datasets.sentence_tables`, the two halves of the project's sentence table)."""
+    table, extra = sentence_tables(params, base)
     chosen = params["synth"]["sentence_ids"]
     if chosen == "all":
         result = dict(table)
@@ -30,12 +31,7 @@ def sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
         if missing:
             raise StageError(f"synth.sentence_ids: not in the sentence table: {', '.join(missing)}")
         result = {str(i): table[str(i)] for i in chosen}
-    extra = params["synth"]["extra_sentences"]
-    if extra is not None:
-        for sentence_id, text in read_sentences(extra, base).items():
-            if sentence_id in table:
-                raise StageError(f"synth.extra_sentences: ID {sentence_id!r} is already in the sentence table")
-            result[sentence_id] = text
+    result.update(extra)
     bad = [i for i in result if "-" in i or "/" in i or not i]
     if bad:
         raise StageError(f"sentence IDs cannot be empty or hold '-' or '/': {bad}")
@@ -52,9 +48,7 @@ def planned_clips(params: dict, base: Path = Path(".")) -> list[str]:
     seed = params["seed"]
     speakers = range(1, params["synth"]["speakers"] + 1)
     if is_grid(params):
-        if params["synth"]["extra_sentences"] is not None:
-            raise StageError("synth.extra_sentences: the GRID-like corpus says sentences of the GRID grammar only; "
-                             "set it to null for dataset.kind grid_synthetic")
+        extra_sentences(params, base)  # refuses synth.extra_sentences: the GRID grammar only
         count = params["synth"]["grid_clips_per_speaker"]
         try:
             return [f"s{k}/{code}{VIDEO_SUFFIX}" for k in speakers for code in corpus.grid_codes(seed, k, count)]

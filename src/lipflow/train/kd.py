@@ -15,9 +15,10 @@ from the gradient (they say how much to trust a peer, the peer is not trained to
 trustworthy): ``likelihood`` = exp(-CTC / label length), the per-character probability of
 the truth, and ``confidence`` = the mean over frames of the top class probability. Because
 the weights need the labels, the ensemble is a training-time teacher: it is validated with
-the labels too (``val_cer`` in the history), and no frames-only ``ensemble.keras`` exists.
-The best epoch is the ensemble's; its peers are saved and the peer with the lowest val CER
-becomes ``model.keras``.
+the labels too (``val_cer`` in the history, reported beside the students), and no
+frames-only ``ensemble.keras`` exists. For the same reason it never picks the best epoch:
+that is the epoch of the lowest val CER of the best student, the model that is deployed.
+The peers of that epoch are saved and that student becomes ``model.keras``.
 """
 
 from __future__ import annotations
@@ -132,6 +133,10 @@ class KDTask:
     def predict(self, frames, labels, label_lengths):
         logits = [peer(frames, training=False) for peer in self.models.values()]
         return {ENSEMBLE: self.ensemble(logits, labels, label_lengths)[0], **dict(zip(self.models, logits))}
+
+    def selection(self, row: dict) -> tuple[float, float]:
+        student = best_student(row, list(self.models))
+        return row[f"val_cer_{student}"], row[f"val_loss_{student}"]
 
     def best_models(self, row: dict) -> dict[str, keras.Model]:
         saved = {f"{name}.keras": peer for name, peer in self.models.items()}

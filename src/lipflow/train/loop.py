@@ -51,6 +51,9 @@ class Task(Protocol):
         teacher whose peer weights come from each peer's loss; a single model ignores them.
         """
 
+    def selection(self, row: dict) -> tuple[float, float]:
+        """(val CER, val loss) of what this task deploys: the best epoch has the lowest (ties: loss)."""
+
     def best_models(self, row: dict) -> dict[str, keras.Model]:
         """What to save (file name in the run's model folder: model) when ``row``'s epoch is the best so far."""
 
@@ -98,9 +101,9 @@ def _metric(kind: str, name: str, task: Task) -> str:
     return f"val_{kind}" if name == task.monitor else f"val_{kind}_{name}"
 
 
-def _improved(row: dict, best: dict | None) -> bool:
-    """Lower CER wins; on a tie (the all-blank plateau, CER 1.0) the lower loss does."""
-    return best is None or (row["val_cer"], row["val_loss"]) < (best["val_cer"], best["val_loss"])
+def _improved(row: dict, best: dict | None, task: Task) -> bool:
+    """Lower CER of what the task deploys wins; on a tie (the all-blank plateau, CER 1.0) the lower loss does."""
+    return best is None or task.selection(row) < task.selection(best)
 
 
 class Trainer:
@@ -157,7 +160,7 @@ class Trainer:
         while int(self.epoch.numpy()) < self.config.epochs and progress["wait"] < self.config.patience:
             row = self._epoch(int(self.epoch.numpy()) + 1)
             progress["history"].append(row)
-            if _improved(row, progress["best"]):
+            if _improved(row, progress["best"], self.task):
                 progress["best"], progress["wait"] = row, 0
                 self._save_best(row)
             else:

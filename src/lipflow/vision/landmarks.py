@@ -19,12 +19,10 @@ import dlib
 import numpy as np
 
 from ..errors import StageError
+from ..mouthfile import LANDMARKS
 
 PREDICTOR_PACKAGE = "face_recognition_models"
 PREDICTOR_FILE = "models/shape_predictor_68_face_landmarks.dat"
-LANDMARKS = 68
-MOUTH = slice(48, 68)
-MOUTH_CORNERS = (48, 54)
 TRACK_PATCH = 32
 """Side of the grey patch compared between frames to decide whether tracking still holds."""
 

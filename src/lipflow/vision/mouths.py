@@ -16,11 +16,9 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from ..errors import StageError
-from .landmarks import MOUTH, MOUTH_CORNERS, fill_gaps, track_landmarks
+from ..mouthfile import INTERPOLATED, MEASURED, MOUTH, MOUTH_CORNERS, PADDED
+from .landmarks import fill_gaps, track_landmarks
 from .video import decode
-
-MEASURED, INTERPOLATED, PADDED = 0, 1, 2
-"""Per-frame mask codes stored in the crops file."""
 
 
 @dataclass

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 
 from .. import layout, mouthfile
+from ..mouthfile import INTERPOLATED, MEASURED, PADDED
 from ..errors import StageError
 from ..files import atomic_path
-from .mouths import INTERPOLATED, MEASURED, PADDED
 
 
 def contact_sheet(crops: dict[str, np.ndarray], columns: int) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""reports/results.md and the README's result section come from the metrics files only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from lipflow import layout, results
+from tests.conftest import REPO
+
+
+def write(path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+def reader(cer: float, wer: float) -> dict:
+    return {"clips": 28, "cer": cer, "cer_low": cer / 2, "cer_high": cer * 2, "wer": wer, "wer_low": wer / 2,
+            "wer_high": wer * 2, "ver": cer / 2}
+
+
+@pytest.fixture
+def metrics_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    run = params["train"]["run"]
+    write(layout.eval_reports(run) / "metrics.json",
+          {"test": {"clips": 28, "beam": reader(0.012, 0.05), "floor_most_frequent": reader(0.7, 0.9)}})
+    write(layout.eval_reports(run) / "environment.json", {"lipflow": "0.1.0", "python": "3.11.7",
+                                                          "tensorflow": "2.21.0", "git": "abc123"})
+    write(layout.SPLIT_METRICS, {"mode": "random", "parts": {
+        "train": {"clips": 134, "speakers": 10, "sentences": 19},
+        "test": {"clips": 28, "speakers": 10, "sentences": 15, "unseen_word_share": 0.0, "unseen_sentence_share": 0.0}}})
+    return params
+
+
+def test_the_closed_set_caveat_stands_above_the_table(metrics_files):
+    text = results.markdown(metrics_files)
+    assert text.index("Closed set") < text.index("| split | reader |")
+    assert "| test | beam | 28 | 1.20% [0.60, 2.40] | 5.00% [2.50, 10.00] | 0.60% |" in text
+    assert "| test | floor_most_frequent | 28 | 70.00%" in text
+    assert "git abc123" in text and "metrics.json" in text
+
+
+def test_an_open_set_split_says_how_open(metrics_files):
+    split = json.loads(layout.SPLIT_METRICS.read_text())
+    split["parts"]["test"].update(unseen_word_share=0.25, unseen_sentence_share=1.0)
+    write(layout.SPLIT_METRICS, split)
+    text = results.markdown(metrics_files)
+    assert "Closed set" not in text and "100% of test sentences and 25% of test words never occur" in text
+
+
+def test_missing_metrics_are_named(metrics_files):
+    layout.SPLIT_METRICS.unlink()
+    with pytest.raises(results.ResultsError, match="split.json"):
+        results.markdown(metrics_files)
+
+
+def test_the_readme_section_is_replaced_whole(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nrest\n")
+    results.update_readme("new\ntable\n", readme)
+    assert readme.read_text() == f"intro\n{results.START}\nnew\ntable\n{results.END}\nrest\n"
+    assert results.readme_section(readme.read_text()) == "new\ntable\n"
+
+
+def test_the_readme_shows_the_committed_reference_run(monkeypatch):
+    """The README's numbers are reports/results.md, generated from the committed metrics files."""
+    monkeypatch.chdir(REPO)
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    generated = results.markdown(params)
+    assert (REPO / results.RESULTS).read_text() == generated
+    assert results.readme_section((REPO / "README.md").read_text()) == generated
