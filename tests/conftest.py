@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from lipflow import params as params_mod, text
+from lipflow import mouthfile, params as params_mod, text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -108,6 +108,16 @@ def make_project(root: Path) -> Project:
 
 
 @pytest.fixture
+def grid_project(project):
+    """The project with two real GRID clips under Italian-style names and their sentences."""
+    (project.root / "grid.tsv").write_text("id\ttext\n" + "".join(f"{k}\t{v}\n" for k, v in GRID_CLIPS.items()))
+    project.set_params(**{"dataset.sentences": "grid.tsv", "dataset.language": "eng"})
+    for name in ("lbax4n", "sbwe5n"):
+        project.add_clip(f"s1/{name}-GR", grid_clip(name))
+    return project
+
+
+@pytest.fixture
 def project(tmp_path, monkeypatch) -> Project:
     made = make_project(tmp_path / "project")
     root = made.root
@@ -163,3 +173,13 @@ def peaked_logits():
         return logits
 
     return build
+
+
+def write_crops(dest: Path, frames: np.ndarray, opening: np.ndarray) -> None:
+    """A crop file as the mouth stage writes it: the frames, landmarks whose inner lips are
+    ``opening`` mouth widths apart in each frame, and a mask of measured frames."""
+    landmarks = np.zeros((len(frames), mouthfile.LANDMARKS, 2), np.float32)
+    landmarks[:, mouthfile.MOUTH_CORNERS[1], 0] = 1.0
+    landmarks[:, mouthfile.INNER_LIP_TOP, 1], landmarks[:, mouthfile.INNER_LIP_BOTTOM, 1] = -opening / 2, opening / 2
+    mask = np.full(len(frames), mouthfile.MEASURED, np.uint8)
+    mouthfile.write(dest, {"frames": frames, "landmarks": landmarks, "mask": mask})

@@ -13,8 +13,6 @@ import os
 
 import pytest
 
-from tests.test_engines import grid_project  # noqa: F401 - the fixture
-
 pytestmark = pytest.mark.slow
 MOUTH_MANIFEST = "reports/manifests/mouth.tsv"
 REACHED_INDIRECTLY = "src/lipflow/grid.py"
@@ -24,7 +22,7 @@ NOT_REACHED = "src/lipflow/models/lipnet.py"
 
 
 @pytest.fixture
-def copy_first(grid_project, monkeypatch):  # noqa: F811 - pytest fixture argument
+def copy_first(grid_project, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(grid_project.root / "src"))
     run = grid_project.run
     run("git", "init", "-q")

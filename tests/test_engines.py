@@ -10,21 +10,12 @@ import shutil
 
 import pytest
 
-from tests.conftest import GRID_CLIPS, grid_clip
+from tests.conftest import grid_clip
 
 pytestmark = pytest.mark.slow
 DATA_RULES = ("fps", "fragments", "align", "align_convert")
 PREPARE = "prepare"  # the Snakemake target and the DVC stage that end data preparation
 REPORT_STAGE = "alignment_report"
-
-
-@pytest.fixture
-def grid_project(project):
-    (project.root / "grid.tsv").write_text("id\ttext\n" + "".join(f"{k}\t{v}\n" for k, v in GRID_CLIPS.items()))
-    project.set_params(**{"dataset.sentences": "grid.tsv", "dataset.language": "eng"})
-    for name in ("lbax4n", "sbwe5n"):
-        project.add_clip(f"s1/{name}-GR", grid_clip(name))
-    return project
 
 
 def planned_jobs(project) -> dict[str, int]:

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lipflow import cli, layout, mouthfile, text
+from lipflow import cli, layout, text
 from lipflow.evaluate import floors
+from tests.conftest import write_crops
 
 FRAMES, HEIGHT, WIDTH = 120, 4, 7  # HEIGHT * WIDTH == NUM_CLASSES pixels
 REPO = Path(__file__).resolve().parents[2]
@@ -48,13 +49,8 @@ def reader_model(path: Path) -> None:
 def write_mouth(key: str, classes: list[int]) -> None:
     """The crop file the mouth stage writes: frames the reader model reads as ``classes``, and
     landmarks whose lips open on vowels (what the nearest-clip floor looks at)."""
-    landmarks = np.zeros((len(classes), mouthfile.LANDMARKS, 2), np.float32)
-    landmarks[:, mouthfile.MOUTH_CORNERS[1], 0] = 10
-    gap = np.array([1.0 if text.ALPHABET[c - 1:c] in "aeiou" and c else 0.2 for c in classes], np.float32)
-    landmarks[:, mouthfile.INNER_LIP_TOP, 1], landmarks[:, mouthfile.INNER_LIP_BOTTOM, 1] = -gap, gap
-    mask = np.full(len(classes), mouthfile.MEASURED, np.uint8)
-    dest = layout.artefact("mouth", key)
-    mouthfile.write(dest, {"frames": showing(classes), "landmarks": landmarks, "mask": mask})
+    opening = np.array([0.2 if c and text.ALPHABET[c - 1] in "aeiou" else 0.04 for c in classes], np.float32)
+    write_crops(layout.artefact("mouth", key), showing(classes), opening)
 
 
 def showing(classes: list[int]) -> np.ndarray:

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.conftest import write_crops
+
 REPO = Path(__file__).resolve().parents[2]
 FRAMES, HEIGHT, WIDTH, CHANNELS = 16, 16, 32, 3
 LABELS = ("ab", "ba")
@@ -46,9 +48,8 @@ def write_split(root: Path, rows: list[tuple[str, str, str]]) -> None:
 
 
 def write_clip(root: Path, clip: str, frames: np.ndarray) -> None:
-    path = root / "data/mouth" / f"{clip}.npz"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, frames=frames)
+    """The crop file, with the lips opening as the upper half brightens (letter a)."""
+    write_crops(root / "data/mouth" / f"{clip}.npz", frames, frames[:, : HEIGHT // 2].mean(axis=(1, 2, 3)) / 255)
 
 
 def tiny_params(**train) -> dict:

@@ -90,7 +90,7 @@ def without_times(metrics: dict) -> dict:
 @pytest.fixture(scope="module")
 def kd_project(tmp_path_factory):
     """A tiny project and one uninterrupted 3-epoch distillation run, ``reference``."""
-    from conftest import write_project
+    from tests.train.conftest import write_project
 
     root = write_project(tmp_path_factory.mktemp("kd"))
     with pytest.MonkeyPatch.context() as patch:
