@@ -13,12 +13,16 @@ from pathlib import Path
 
 from . import layout
 from .errors import LipflowError
+from .evaluate.floors import MOST_FREQUENT, NEAREST_CLIP
+from .scoring.decode import decoders
 from .files import file_hash, read_json, write_text
 
 RESULTS = layout.REPORTS / "results.md"
 README = Path("README.md")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 PART_ORDER = ("train", "val", "test", "excluded")
+READER_ORDER = (*decoders(snap=True), MOST_FREQUENT, NEAREST_CLIP)
+"""The model's decoders, then the floors (metrics.json keeps its keys sorted)."""
 PERCENT = 100
 
 
@@ -64,14 +68,19 @@ def protocol_lines(split: dict) -> list[str]:
     return lines
 
 
+def _reader_rank(reader: str) -> int:
+    return READER_ORDER.index(reader) if reader in READER_ORDER else len(READER_ORDER)
+
+
 def evaluation_table(evaluation: dict) -> list[str]:
     lines = ["| split | reader | clips | CER [95% interval] | WER [95% interval] | viseme ER |", "|---|---|---|---|---|---|"]
-    for split, readers in evaluation.items():
-        for reader, numbers in readers.items():
-            if isinstance(numbers, dict):
-                viseme = f"{PERCENT * numbers['ver']:.2f}%" if "ver" in numbers else "-"
-                lines.append(f"| {split} | {reader} | {numbers['clips']} | {_rate(numbers, 'cer')} | "
-                             f"{_rate(numbers, 'wer')} | {viseme} |")
+    for split in (part for part in PART_ORDER if part in evaluation):
+        readers = {name: numbers for name, numbers in evaluation[split].items() if isinstance(numbers, dict)}
+        for reader in sorted(readers, key=_reader_rank):
+            numbers = readers[reader]
+            viseme = f"{PERCENT * numbers['ver']:.2f}%" if "ver" in numbers else "-"
+            lines.append(f"| {split} | {reader} | {numbers['clips']} | {_rate(numbers, 'cer')} | "
+                         f"{_rate(numbers, 'wer')} | {viseme} |")
     return lines
 
 

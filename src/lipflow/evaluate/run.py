@@ -296,10 +296,12 @@ def model_info(model: keras.Model, path: Path) -> dict:
 
 
 def git_revision() -> str:
-    """HEAD of the checkout the command runs in, ``+dirty`` with uncommitted changes."""
+    """HEAD of the checkout the command runs in, ``+dirty`` when a tracked file differs from it
+    (new files, such as the reports a run writes, do not count)."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True).stdout
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return head + ("+dirty" if dirty.strip() else "")
