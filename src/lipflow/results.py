@@ -14,15 +14,13 @@ from pathlib import Path
 from . import layout
 from .errors import LipflowError
 from .evaluate.floors import MOST_FREQUENT, NEAREST_CLIP
-from .scoring.decode import decoders
 from .files import file_hash, read_json, write_text
 
 RESULTS = layout.REPORTS / "results.md"
 README = Path("README.md")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 PART_ORDER = ("train", "val", "test", "excluded")
-READER_ORDER = (*decoders(snap=True), MOST_FREQUENT, NEAREST_CLIP)
-"""The model's decoders, then the floors (metrics.json keeps its keys sorted)."""
+FLOORS = (MOST_FREQUENT, NEAREST_CLIP)
 PERCENT = 100
 
 
@@ -68,8 +66,9 @@ def protocol_lines(split: dict) -> list[str]:
     return lines
 
 
-def _reader_rank(reader: str) -> int:
-    return READER_ORDER.index(reader) if reader in READER_ORDER else len(READER_ORDER)
+def _reader_rank(reader: str) -> tuple[bool, str]:
+    """The model's decoders first, then the floors."""
+    return reader in FLOORS, reader
 
 
 def evaluation_table(evaluation: dict) -> list[str]:
