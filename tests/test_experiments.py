@@ -82,7 +82,8 @@ def test_experiment_retrains_only_and_metrics_diff_shows_cer_wer(baseline, tmp_p
 
     # Every split x decoder CER and WER, keyed by split in the model's metrics file, old and new.
     everything = json.loads(run("dvc", "metrics", "diff", "--all", "--json").stdout)
-    assert sorted(everything) == [EVAL_METRICS, "reports/train/vanilla/metrics.json"]  # the model is in the path
+    assert sorted(everything) == [EVAL_METRICS, "reports/metrics/split.json",  # the model is in the path
+                                  "reports/train/vanilla/metrics.json"]
     keys = everything[EVAL_METRICS]
     assert {key.split(".")[0] for key in keys} == {"val", "test"}
     for split in ("val", "test"):
