@@ -39,7 +39,7 @@ def report(project: Project) -> dict:
         truth = truth_path(clip.source)
         if truth.is_file():
             try:
-                errors += alignfile.boundary_errors(segments, read_json(truth)["words"], fps)
+                errors += alignfile.boundary_errors(segments, alignfile.word_segments(read_json(truth)["words"], fps))
             except ValueError:
                 mismatched += 1
     if word_frames:
