@@ -41,6 +41,16 @@ def test_from_aeneas_clamps_the_last_end_to_the_clip():
         alignfile.from_aeneas(sync_map(("0.000", "3.020", "a"), ("3.020", "3.5", "b")), fps=25, frames=75)
 
 
+def test_empty_silences_are_dropped_even_after_the_clip_but_empty_words_kept():
+    # silence: fragments on audio longer than the video: aeneas puts an empty "sil" at the audio's end
+    segments = alignfile.from_aeneas(sync_map(("0.000", "0.480", "sil"), ("0.480", "0.480", "a"), ("0.480", "2.5", "b"),
+                                              ("2.5", "2.9", "sp"), ("2.9", "3.0", "sil"), ("3.0", "3.2", "sil"),
+                                              ("3.2", "3.2", "sil")),
+                                     fps=25, frames=75)
+    assert segments == [Segment(0, 12000, "sil"), Segment(12000, 12000, "a"), Segment(12000, 62500, "b"),
+                        Segment(62500, 72500, "sp"), Segment(72500, 75000, "sil")]
+
+
 def test_overlapping_fragments_never_overlap_after_conversion():
     segments = alignfile.from_aeneas(sync_map(("0.000", "0.500", "a"), ("0.400", "0.450", "b"), ("0.450", "1.0", "c")), 25)
     assert [(s.begin, s.end) for s in segments] == [(0, 12500), (12500, 12500), (12500, 25000)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from statistics import mean, median
 
 from .errors import LipflowError
 
@@ -36,32 +37,43 @@ def seconds_to_units(seconds: str | float, fps: float) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _fragment_word(fragment: dict) -> str:
+    """An aeneas fragment's text; HEAD and TAIL (no lines) are silence."""
+    return " ".join(fragment.get("lines") or [SILENCE_TOKENS[0]]).strip()
+
+
 def from_aeneas(sync_map: dict, fps: float, frames: int | None = None) -> list[Segment]:
     """Segments from aeneas JSON ``{"fragments": [{"begin", "end", "lines"}]}``.
 
     aeneas's HEAD and TAIL fragments (no text: the leading and trailing non-speech it
-    detected) become ``sil`` segments, or are dropped when empty. Boundaries keep aeneas's
-    precision to the nearest 1/1000 frame and are made contiguous (each segment starts where
-    the previous one ends); the first starts at 0 and, given ``frames``, the last ends at the
-    clip's last frame.
+    detected) become ``sil`` segments, pauses it marked ``sp`` stay ``sp``; a silence of no
+    length is dropped (a word of no length is kept). Boundaries keep aeneas's precision to the
+    nearest 1/1000 frame and are made contiguous (each segment starts where the previous one
+    ends); the first starts at 0 and, given ``frames``, silences after the clip's end are cut
+    and the last segment ends at the clip's last frame.
     """
     fragments = [
-        f for f in sync_map.get("fragments") or []
-        if f.get("lines") or seconds_to_units(f["end"], fps) > seconds_to_units(f["begin"], fps)
+        (index, _fragment_word(f), f) for index, f in enumerate(sync_map.get("fragments") or [])
     ]
-    if not any(f.get("lines") for f in fragments):
+    fragments = [
+        (index, word, f) for index, word, f in fragments
+        if word not in SILENCE_TOKENS or seconds_to_units(f["end"], fps) > seconds_to_units(f["begin"], fps)
+    ]
+    if all(word in SILENCE_TOKENS for _, word, _ in fragments):
         raise AlignError("aeneas returned no fragments")
     segments: list[Segment] = []
     begin = 0
-    for index, fragment in enumerate(fragments):
-        word = " ".join(fragment.get("lines") or [SILENCE_TOKENS[0]]).strip()
+    for index, word, fragment in fragments:
         if not word or " " in word:
             raise AlignError(f"fragment {index} is not one word: {fragment.get('lines')!r}")
         end = max(begin, seconds_to_units(fragment["end"], fps))
         segments.append(Segment(begin, end, word))
         begin = end
     if frames is not None:
-        last, clip_end = segments[-1], frames * FRAME_UNIT
+        clip_end = frames * FRAME_UNIT
+        while segments[-1].word in SILENCE_TOKENS and segments[-1].begin >= clip_end:
+            segments.pop()  # silence aeneas found in audio that runs past the video
+        last = segments[-1]
         if last.begin > clip_end:
             raise AlignError(f"alignment ends at frame {last.begin / FRAME_UNIT:g}, after the clip's {frames} frames")
         segments[-1] = Segment(last.begin, clip_end, last.word)
@@ -153,3 +165,17 @@ def boundary_errors(segments: list[Segment], truth: list[Segment]) -> list[float
         errors.append(abs(segment.begin - word.begin) / FRAME_UNIT)
         errors.append(abs(segment.end - word.end) / FRAME_UNIT)
     return errors
+
+
+def error_summary(errors: list[float]) -> dict:
+    """Word-boundary errors (frames) summed up for a metrics file."""
+    if not errors:
+        raise ValueError("no boundary errors to sum up")
+    return {
+        "boundaries": len(errors),
+        "mean_abs_error_frames": round(mean(errors), 3),
+        "median_abs_error_frames": round(median(errors), 3),
+        "max_abs_error_frames": round(max(errors), 3),
+        "within_1_frame": round(sum(e <= 1 for e in errors) / len(errors), 4),
+        "within_2_frames": round(sum(e <= 2 for e in errors) / len(errors), 4),
+    }
