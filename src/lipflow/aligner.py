@@ -6,6 +6,7 @@ aeneas is imported only when an alignment runs, so the stages and the CLI start 
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -14,7 +15,7 @@ from . import media, text
 from .alignfile import SILENCE_TOKENS
 from .errors import StageError
 
-SILENCE = SILENCE_TOKENS[0]
+SILENCE, PAUSE = SILENCE_TOKENS
 AENEAS_SAMPLE_RATE = 16000
 BOUNDARY_VALUE_KEYS = {
     "aftercurrent": "task_adjust_boundary_aftercurrent_value",
@@ -51,14 +52,31 @@ def task_config(language: str, settings: dict) -> str:
     value_key = BOUNDARY_VALUE_KEYS.get(settings["boundary_algorithm"])
     if value_key:
         parts[value_key] = settings["boundary_value"]
+    if settings["pause_min"]:
+        parts["task_adjust_boundary_nonspeech_min"] = settings["pause_min"]
+        parts["task_adjust_boundary_nonspeech_string"] = PAUSE
     return "|".join(f"{k}={v}" for k, v in parts.items())
 
 
+def settings_for(align: dict, language: str) -> dict:
+    """The ``align`` params for one language: the shared values with ``align.languages[language]``
+    laid over them (the ``languages`` table itself is left out)."""
+    shared = {key: value for key, value in align.items() if key != "languages"}
+    return {**shared, **(align.get("languages") or {}).get(language, {})}
+
+
 def runtime_config(settings: dict) -> str:
+    """aeneas's runtime settings. Its espeak extension keeps state from one synthesis to the
+    next, so the same clip aligned after others in one process came out up to an MFCC shift
+    different (a whole-stage run and a per-clip run disagreed); each synthesis therefore runs in
+    a fresh subprocess of this interpreter, which gives every clip the same result in any order."""
     return (
-        f"mfcc_window_length={settings['mfcc_window_length']}"
+        f"cew_subprocess_enabled=True|cew_subprocess_path={sys.executable}"
+        f"|mfcc_window_length={settings['mfcc_window_length']}"
         f"|mfcc_window_shift={settings['mfcc_window_shift']}"
+        f"|mfcc_mask_nonspeech={settings['mask_nonspeech']}"
         f"|dtw_margin={settings['dtw_margin']}"
+        + (f"|vad_min_nonspeech_length={settings['pause_min']}" if settings["pause_min"] else "")
     )
 
 
@@ -86,9 +104,10 @@ def aligned_lines(fragments: str, silence: str) -> str:
     return "".join(line + "\n" for line in fragments.splitlines() if line != SILENCE)
 
 
-def align_clip(video: Path, fragments: Path, language: str, settings: dict) -> dict:
-    """Align one clip. aeneas sees only files with plain names in a private folder, so any
-    character in the dataset's paths is safe."""
+def align_clip(video: Path, fragments: Path, language: str, align: dict) -> dict:
+    """Align one clip with the ``align`` params (:func:`settings_for` the language). aeneas sees
+    only files with plain names in a private folder, so any character in the dataset's paths is safe."""
+    settings = settings_for(align, language)
     with tempfile.TemporaryDirectory(prefix="lipflow-align-") as work:
         wav = Path(work) / "audio.wav"
         text_file = Path(work) / "fragments.txt"
