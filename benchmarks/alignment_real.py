@@ -12,6 +12,11 @@ the fps stage's code, aligned by ``lipflow.aligner.align_clip``, converted by
   rate, like a different speaker; reference times scaled) and started 13 and 27 ms later (the
   first 13/27 ms cut; reference shifted), so a setting cannot win by the luck of where this
   clip's boundaries fall on the MFCC grid.
+- **unaligned**: the other real GRID fixtures (``shared/fixtures/grid``), which have no
+  reference alignment: a check against gross errors only, the largest distance (frames) of the
+  first word's start or the last word's end from where the clip is loud (its first and last
+  10 ms within 10 dB of its loudest). A weak first consonant ("set") legitimately starts up
+  to about 4 frames before that; a misplaced start or end shows as more.
 - **tts eng / tts ita**: clips of the embedded corpus (``lipflow.synth``: espeak-ng speech)
   against the generator's word times; aeneas aligns with espeak's voice, so this is TTS against
   nearly the same TTS and flatters every setting. Italian is the default corpus's language.
@@ -29,6 +34,7 @@ import json
 import math
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +48,16 @@ from lipflow.layout import TRUTH_SUFFIX
 from lipflow.synth.plan import planned_clips
 from lipflow.synth.write import synthesize_clip
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "grid_aligned" / "bbaf2n.mpg"
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+REAL = FIXTURES / "grid_aligned" / "bbaf2n.mpg"
+UNALIGNED = sorted((FIXTURES / "grid").glob("*.mpg"))
+LOUD_DB = 10.0                 # unaligned clips: loud = within this of the clip's loudest 10 ms
+LOUD_STEP, LOUD_WINDOW = 0.01, 0.025  # seconds: energy frames of the loudness check
 SPEEDS = (0.92, 1.08)          # playback rate of the perturbed copies (resampled: pitch moves too)
 DELAYS = (0.013, 0.027)        # seconds cut from the start (not multiples of any MFCC shift tried)
 PREVIOUS = {                   # the defaults before issue 17
     "silence": "detect", "mfcc_window_length": 0.1, "mfcc_window_shift": 0.02, "mask_nonspeech": False,
-    "pause_min": 0, "boundary_algorithm": "percent", "boundary_value": 50, "dtw_margin": 60.0, "languages": {},
+    "pause_min": 0, "edge_window": 0, "boundary_algorithm": "percent", "boundary_value": 50, "dtw_margin": 60.0, "languages": {},
 }
 SETTINGS = {                   # the rows tried: name -> values laid over params.yaml's align section
     "default": {},
@@ -65,6 +75,8 @@ SETTINGS = {                   # the rows tried: name -> values laid over params
     "no-pause": {"pause_min": 0},
     "pause-0.1": {"pause_min": 0.1},
     "pause-0.2": {"pause_min": 0.2},
+    "no-edge-snap": {"edge_window": 0},
+    "edge-window-0.04": {"edge_window": 0.04},
     "dtw-margin-0.5": {"dtw_margin": 0.5},
 }
 
@@ -112,6 +124,36 @@ def real_cases(params: dict, folder: Path) -> list[Case]:
         length = math.ceil((frames / fps - delay) / speed * fps)
         cases.append(Case("perturbed", name, wav, "eng", _moved(reference, speed, delay, fps), length))
     return cases
+
+
+def loud_span(wav: Path, fps: float) -> tuple[float, float]:
+    """First and last time (frames) the audio is within ``LOUD_DB`` of its loudest energy frame."""
+    with wave.open(str(wav)) as handle:
+        rate = handle.getframerate()
+        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+    step, window = round(LOUD_STEP * rate), round(LOUD_WINDOW * rate)
+    frames = np.lib.stride_tricks.sliding_window_view(samples.astype(float), window)[::step]
+    energy = 10 * np.log10(np.mean(frames ** 2, axis=1) + np.finfo(float).tiny)
+    loud = np.flatnonzero(energy >= energy.max() - LOUD_DB)
+    return loud[0] * LOUD_STEP * fps, (loud[-1] * LOUD_STEP + LOUD_WINDOW) * fps
+
+
+def unaligned_cases(params: dict, folder: Path) -> list[tuple[Path, str, tuple[float, float], int]]:
+    """(25 fps video, sentence, loud span in frames, frames) of each real fixture without a reference."""
+    cases = []
+    for source in UNALIGNED:
+        video, wav = folder / f"{source.stem}.mp4", folder / f"{source.stem}.wav"
+        frames = _retimed(source, video, params)
+        media.extract_audio(video, wav, aligner.AENEAS_SAMPLE_RATE)
+        cases.append((video, grid.sentence(source.stem), loud_span(wav, params["fps"]["fps"]), frames))
+    return cases
+
+
+def edge_gaps(case: tuple, align: dict, params: dict, max_len: int) -> list[float]:
+    video, sentence, (loud_start, loud_end), frames = case
+    segments = realspeech.aligned_segments(video, sentence, "eng", align, params["fps"]["fps"], frames, max_len)
+    spoken = [s for s in segments if s.word not in alignfile.SILENCE_TOKENS]
+    return [abs(spoken[0].begin / alignfile.FRAME_UNIT - loud_start), abs(spoken[-1].end / alignfile.FRAME_UNIT - loud_end)]
 
 
 def tts_cases(params: dict, folder: Path, kind: str, language: str, speakers: int, per_speaker: int) -> list[Case]:
@@ -174,7 +216,8 @@ def main() -> None:
         if args.tts_speakers and args.tts_clips:
             cases += tts_cases(params, folder, "grid_synthetic", "eng", args.tts_speakers, args.tts_clips)
             cases += tts_cases(params, folder, "synthetic", "ita", args.tts_speakers, args.tts_clips)
-        kinds = list(dict.fromkeys(case.kind for case in cases))
+        unaligned = unaligned_cases(params, folder)
+        kinds = list(dict.fromkeys(case.kind for case in cases)) + ["unaligned"]
         table = {}
         max_len = params["labels"]["absolute_max_string_len"]
         for name, values in rows.items():
@@ -183,10 +226,13 @@ def main() -> None:
             for case in cases:
                 found[case.kind] += realspeech.scored(case.video, case.reference, case.language, align,
                                                       params["fps"]["fps"], case.frames, max_len)
+            for case in unaligned:
+                found["unaligned"] += edge_gaps(case, align, params, max_len)
             table[name] = {kind: np.array(values) for kind, values in found.items()}
     boundaries = {kind: len(next(iter(table.values()))[kind]) for kind in kinds}
     print(f"word-boundary error in frames (mean / worst): real = GRID's alignment of {REAL.stem}; "
-          f"perturbed = {len(SPEEDS) + len(DELAYS)} resampled/shifted copies; tts = espeak-ng clips vs their truth")
+          f"perturbed = {len(SPEEDS) + len(DELAYS)} resampled/shifted copies; tts = espeak-ng clips vs their truth; "
+          f"unaligned = first start / last end of {len(UNALIGNED)} GRID clips vs where they are loud (gross errors only)")
     print(f"boundaries: " + ", ".join(f"{kind} {n}" for kind, n in boundaries.items()))
     print(f"{'setting':<28}" + "".join(f"{kind:>16}" for kind in kinds))
     for name, found in table.items():

@@ -15,7 +15,8 @@ from lipflow import aligner, params, realspeech
 from tests.conftest import REPO, speech_clip
 
 pytestmark = pytest.mark.slow
-KINDS = ("real", "perturbed", "tts_eng", "tts_ita")
+KINDS = ("real", "perturbed", "unaligned", "tts_eng", "tts_ita")
+GROSS = 5.0  # frames: a first start or last end this far from where an unaligned clip is loud is misplaced
 MEAN_GOAL, WORST_GOAL = 1.0, 2.0  # frames, on the real GRID clip (issue 17)
 
 
@@ -32,6 +33,7 @@ def figures() -> dict:
 
 def test_the_benchmark_ends_with_one_json_line_of_named_figures(figures):
     assert figures["real_boundaries"] == 12 and figures["perturbed_boundaries"] == 48
+    assert figures["unaligned_boundaries"] == 6
     assert figures["tts_eng_boundaries"] > 0 and figures["tts_ita_boundaries"] > 0
     for setting in ("default", "previous"):
         for kind in KINDS:
@@ -42,6 +44,7 @@ def test_the_defaults_meet_the_goal_on_real_speech_and_beat_the_previous_ones(fi
     assert figures["default_real_mean_frames"] <= MEAN_GOAL
     assert figures["default_real_max_frames"] <= WORST_GOAL
     assert figures["default_perturbed_max_frames"] <= WORST_GOAL
+    assert figures["default_unaligned_max_frames"] < GROSS
     assert figures["previous_real_mean_frames"] > figures["default_real_mean_frames"]
 
 

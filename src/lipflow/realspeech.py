@@ -26,16 +26,23 @@ CLIPS = (("bbaf2n", "eng"),)
 """(name, aeneas language) of each reference recording: ``<name>.flac`` + ``<name>.align``."""
 
 
-def scored(media_path: Path, reference: list[Segment], language: str, align: dict, fps: float, frames: int,
-           max_len: int) -> list[float]:
-    """Align ``media_path`` (saying ``reference``'s words) as the align stage would, convert it as
-    align-convert would (``frames`` frames at ``fps``), and return the word-boundary errors in frames."""
-    words = " ".join(alignfile.spoken_words(reference))
+def aligned_segments(media_path: Path, words: str, language: str, align: dict, fps: float, frames: int,
+                     max_len: int) -> list[Segment]:
+    """Align ``media_path`` saying ``words`` as the align stage would and convert it as
+    align-convert would (``frames`` frames at ``fps``)."""
     with tempfile.TemporaryDirectory(prefix="lipflow-score-") as work:
         fragments = Path(work) / "fragments.txt"
         fragments.write_text(aligner.fragments_text(words, language, max_len), encoding="utf-8")
         sync_map = aligner.align_clip(media_path, fragments, language, align)
-    return alignfile.boundary_errors(alignfile.from_aeneas(sync_map, fps, frames), reference)
+    return alignfile.from_aeneas(sync_map, fps, frames)
+
+
+def scored(media_path: Path, reference: list[Segment], language: str, align: dict, fps: float, frames: int,
+           max_len: int) -> list[float]:
+    """Word-boundary errors (frames) of :func:`aligned_segments` against ``reference``."""
+    words = " ".join(alignfile.spoken_words(reference))
+    return alignfile.boundary_errors(aligned_segments(media_path, words, language, align, fps, frames, max_len),
+                                     reference)
 
 
 def reference_errors(align: dict, max_len: int) -> list[float]:
