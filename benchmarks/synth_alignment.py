@@ -1,7 +1,9 @@
-"""Word alignment against the synthetic corpus's ground truth: aeneas (lipflow's align stage) vs no aligner.
+"""Word alignment against the synthetic corpus's ground truth (TTS vs TTS): aeneas (lipflow's align stage) vs no aligner.
 
 The synth stage knows when espeak-ng spoke each word, so alignment error can be measured
-exactly. On the same generated clips, in one run: (a) ``lipflow.aligner.align_clip``
+exactly; but aeneas aligns with espeak's voice, so this is TTS against nearly the same TTS
+and flatters the aligner (``alignment_real.py`` measures it on real speech). On the same
+generated clips, in one run: (a) ``lipflow.aligner.align_clip``
 (aeneas, with the ``align`` params), (b) the baseline without an aligner: the words spread
 over the whole clip in proportion to their letters. Boundary error is |predicted - true|
 for every word start and end. Prints a table, then one JSON line. Run from the repository
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from lipflow import aligner, params as params_mod
+from lipflow.alignfile import SILENCE_TOKENS
 from lipflow.files import read_json, write_text
 from lipflow.layout import TRUTH_SUFFIX
 from lipflow.synth.plan import VIDEO_SUFFIX, planned_clips
@@ -32,7 +35,7 @@ def aeneas_words(video: Path, truth: dict, params: dict, folder: Path) -> list[t
     max_len = params["labels"]["absolute_max_string_len"]
     write_text(text_file, aligner.fragments_text(truth["sentence"], truth["language"], max_len))
     sync_map = aligner.align_clip(video, text_file, truth["language"], params["align"])
-    spoken = [f for f in sync_map["fragments"] if f["lines"] and f["lines"][0] != aligner.SILENCE]
+    spoken = [f for f in sync_map["fragments"] if f["lines"] and f["lines"][0] not in SILENCE_TOKENS]
     return [(float(f["begin"]), float(f["end"])) for f in spoken]
 
 

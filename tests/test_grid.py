@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from lipflow import grid
+from lipflow import alignfile, grid
+from lipflow.errors import StageError
+from tests.conftest import SHARED
 
 
 @pytest.mark.parametrize("name, sentence", [
@@ -65,3 +67,13 @@ def test_a_speaker_no_folder_matches_is_reported():
     found = sources({"s5": {"bbaf2n"}}, {"s1": {"lbax4n"}})
     assert found["s5"].folder is None
     assert "no alignment folder matches s5" in found["s5"].describe()
+
+
+def test_a_shipped_alignment_keeps_grids_sub_frame_times():
+    """GRID's own file (1/1000 frame, boundaries between frames) passes the check unchanged."""
+    shipped = SHARED / "fixtures" / "grid_aligned" / "bbaf2n.align"
+    segments = grid.checked_segments(shipped, "bbaf2n", grid.FRAMES)
+    assert alignfile.format_align(segments) == shipped.read_text()
+    assert [(s.begin, s.word) for s in segments[:3]] == [(0, "sil"), (23750, "bin"), (29500, "blue")]
+    with pytest.raises(StageError, match="after the clip's 50 frames"):
+        grid.checked_segments(shipped, "bbaf2n", 50)

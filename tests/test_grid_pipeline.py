@@ -112,7 +112,8 @@ def test_grid_like_corpus_runs_end_to_end_in_both_engines(project):
     assert {key.split("/")[0] for key in remapped} == {"s2", "s3"}
     assert all(owner != key.split("/")[0] for key, owner in remapped.items())
     report = json.loads((root / "reports/metrics/alignment.json").read_text())
-    assert report["truth"]["mean_abs_error_frames"] <= 0.5  # the shipped alignments are the generator's truth
+    assert report["tts_truth"]["mean_abs_error_frames"] <= 0.1  # the shipped alignments are the generator's truth
+    assert report["real_speech"]["boundaries"] == 12
     snakemake_metrics = json.loads((root / "reports/eval/vanilla/metrics.json").read_text())
     assert {"val", "test"} <= set(snakemake_metrics)
 

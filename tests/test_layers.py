@@ -20,7 +20,7 @@ FLOORS = [
     {"datasets"},
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
-    {"synth", "train", "evaluate"},
+    {"synth", "train", "evaluate", "realspeech"},
     {"experiment", "predict", "recorder", "results"},
     {"stages"},
     {"pipeline"},

@@ -32,6 +32,12 @@ def test_repository_params_are_valid():
         (lambda p: p["dataset"].update(sentences="builtin:grid"), r"dataset\.sentences: builtin:grid is for dataset\.kind grid"),
         (lambda p: p["dataset"].update(kind="grid_synthetic", sentences="builtin:grid"), r"dataset\.language: GRID is English"),
         (lambda p: p["mouth"].update(frames="many"), r"mouth\.frames"),
+        (lambda p: p["align"].update(pause_min=-1), r"align\.pause_min: -1 is less than the minimum"),
+        (lambda p: p["align"]["languages"].update(ita={"mfcc_window_lenght": 0.1}),
+         r"align\.languages\.ita\.mfcc_window_lenght: unknown key"),
+        (lambda p: p["align"]["languages"].update(eng={"silence": "guess"}),
+         r"align\.languages\.eng\.silence: 'guess' is not one of"),
+        (lambda p: p["align"]["languages"].update(eng={"languages": {}}), r"align\.languages\.eng\.languages: unknown key"),
     ],
 )
 def test_bad_params_name_the_key(tmp_path, edit, message):

@@ -52,6 +52,16 @@ def test_an_open_set_split_says_how_open(metrics_files):
     assert "Closed set" not in text and "100% of test sentences and 25% of test words never occur" in text
 
 
+def test_alignment_figures_say_what_they_measure(metrics_files):
+    summary = {"boundaries": 12, "mean_abs_error_frames": 0.456, "max_abs_error_frames": 1.0}
+    write(layout.ALIGNMENT_METRICS, {"real_speech": summary, "tts_truth": {**summary, "boundaries": 132}})
+    text = results.markdown(metrics_files)
+    assert "on **real speech**: GRID speaker s1's `bbaf2n`" in text and "mean word-boundary error 0.46 frames" in text
+    assert "(`ita`), aeneas's espeak voice aligned to espeak-ng speech" in text and "**TTS against TTS**" in text
+    grid = {**metrics_files, "dataset": {**metrics_files["dataset"], "kind": "grid_synthetic", "language": "eng"}}
+    assert "the shipped `.align` files (not aeneas)" in results.markdown(grid)
+
+
 def test_missing_metrics_are_named(metrics_files):
     layout.SPLIT_METRICS.unlink()
     with pytest.raises(results.ResultsError, match="split.json"):

@@ -87,7 +87,19 @@ def validate(params: dict, base: Path = Path(".")) -> dict:
         raise ParamsError(_describe(errors[0]))
     _check_paths(params, base)
     _check_grid(params["dataset"])
+    _check_align_languages(params["align"])
     return _resolve(params)
+
+
+def _check_align_languages(align: dict) -> None:
+    """Each ``align.languages`` entry, laid over the shared values, must be a valid align section."""
+    section = jsonschema.Draft202012Validator(schema()["properties"]["align"])
+    for language, values in align["languages"].items():
+        if "languages" in values:
+            raise ParamsError(f"align.languages.{language}.languages: unknown key")
+        errors = sorted(section.iter_errors({**align, **values}), key=lambda e: _key(e.absolute_path))
+        if errors:
+            raise ParamsError(f"align.languages.{language}.{_describe(errors[0])}")
 
 
 def is_grid(params: dict) -> bool:

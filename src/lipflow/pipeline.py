@@ -237,8 +237,10 @@ STAGES: dict[str, StageSpec] = {
                                             "help": "also replace README.md's results section with the same text"}),),
         ),
         StageSpec(
-            "alignment_report", "alignment-report", "lipflow.stages.alignment_report", ("fps.fps",),
-            "count clips per stage and score the alignments against truth files -> reports/metrics/alignment.json",
+            "alignment_report", "alignment-report", "lipflow.stages.alignment_report",
+            ("fps.fps", "align", "labels.absolute_max_string_len"),
+            "count clips per stage and score the aligner on real speech (the shipped GRID clip) and the alignments "
+            "against truth files (TTS vs TTS) -> reports/metrics/alignment.json",
             reads=(_dir("align_convert"), DATASET_ROOT),
             metrics=({layout.ALIGNMENT_METRICS.as_posix(): NOT_CACHED},),
         ),

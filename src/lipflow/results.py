@@ -15,6 +15,7 @@ from . import layout
 from .errors import LipflowError
 from .evaluate.floors import MOST_FREQUENT, NEAREST_CLIP
 from .files import file_hash, read_json, write_text
+from .params import is_grid
 
 RESULTS = layout.REPORTS / "results.md"
 README = Path("README.md")
@@ -94,6 +95,26 @@ def experiment_lines(experiment: dict) -> list[str]:
     return lines
 
 
+def alignment_lines(alignment: dict, params: dict) -> list[str]:
+    """The word-boundary errors, each named for what it measures."""
+    lines = []
+    if "real_speech" in alignment:
+        real = alignment["real_speech"]
+        lines += ["", "Forced alignment (aeneas) on **real speech**: GRID speaker s1's `bbaf2n` (English, shipped in "
+                      "`lipflow/reference`) against GRID's own alignment, with this run's `align` params: mean "
+                      f"word-boundary error {real['mean_abs_error_frames']:.2f} frames, worst "
+                      f"{real['max_abs_error_frames']:.2f}, over {real['boundaries']} boundaries."]
+    if "tts_truth" in alignment:
+        tts = alignment["tts_truth"]
+        what = ("the shipped `.align` files (not aeneas) against the generator's word timing" if is_grid(params) else
+                "aeneas's espeak voice aligned to espeak-ng speech against the generator's word timing: **TTS "
+                "against TTS**, which flatters the aligner")
+        lines += ["", f"On the embedded corpus (`{params['dataset']['language']}`), {what}: mean "
+                      f"{tts['mean_abs_error_frames']:.2f} frames, worst {tts['max_abs_error_frames']:.2f}, over "
+                      f"{tts['boundaries']} boundaries."]
+    return lines
+
+
 def markdown(params: dict) -> str:
     paths = sources(params)
     missing = [str(paths[key]) for key in ("evaluation", "environment", "split") if not paths[key].is_file()]
@@ -117,11 +138,8 @@ def markdown(params: dict) -> str:
         lines += ["", "Vanilla against online distillation (best student), paired over the same test clips, "
                       f"{len(found['experiment'].get('seeds', []))} training seeds:", "",
                   *experiment_lines(found["experiment"])]
-    if "alignment" in found and "truth" in found["alignment"]:
-        truth = found["alignment"]["truth"]
-        lines += ["", f"Forced alignment against the synthetic corpus's own timing (aeneas's TTS against espeak-ng "
-                      f"TTS speech, which flatters it): mean word-boundary error {truth['mean_abs_error_frames']:.2f} "
-                      f"frames over {truth['boundaries']} boundaries."]
+    if "alignment" in found:
+        lines += alignment_lines(found["alignment"], params)
     lines += ["", f"Environment: lipflow {environment.get('lipflow')}, Python {environment.get('python')}, "
                   f"TensorFlow {environment.get('tensorflow')}, git {environment.get('git')}.", "",
               "Sources: " + ", ".join(f"`{path}` ({file_hash(path)})" for path in paths.values() if path.is_file()) + "."]
