@@ -233,7 +233,7 @@ def main() -> None:
     print(f"word-boundary error in frames (mean / worst): real = GRID's alignment of {REAL.stem}; "
           f"perturbed = {len(SPEEDS) + len(DELAYS)} resampled/shifted copies; tts = espeak-ng clips vs their truth; "
           f"unaligned = first start / last end of {len(UNALIGNED)} GRID clips vs where they are loud (gross errors only)")
-    print(f"boundaries: " + ", ".join(f"{kind} {n}" for kind, n in boundaries.items()))
+    print("boundaries: " + ", ".join(f"{kind} {n}" for kind, n in boundaries.items()))
     print(f"{'setting':<28}" + "".join(f"{kind:>16}" for kind in kinds))
     for name, found in table.items():
         print(f"{name:<28}" + "".join(f"{found[k].mean():>9.2f} /{found[k].max():>5.2f}" for k in kinds))
