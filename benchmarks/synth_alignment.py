@@ -27,7 +27,7 @@ from lipflow.layout import TRUTH_SUFFIX
 from lipflow.synth.plan import VIDEO_SUFFIX, planned_clips
 from lipflow.synth.write import synthesize_clip
 
-FRAME_S = 0.04  # one frame at 25 fps: the resolution the .align files keep
+FRAME_S = 0.04  # one frame at 25 fps: errors are reported in frames
 
 
 def aeneas_words(video: Path, truth: dict, params: dict, folder: Path) -> list[tuple[float, float]]:

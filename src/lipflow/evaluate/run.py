@@ -69,10 +69,7 @@ class SplitResult:
 
 
 def read_split(path: Path = SPLIT_FILE) -> pd.DataFrame:
-    try:
-        rows = splitfile.read(path)
-    except splitfile.SplitTableError as error:
-        raise EvaluateError(str(error)) from None
+    rows = splitfile.read(path)
     return pd.DataFrame([asdict(row) for row in rows], columns=splitfile.COLUMNS, dtype=str)
 
 

@@ -13,7 +13,7 @@ from .. import layout, splitfile
 from ..files import file_hash
 from ..models import Architecture, build, output_frames
 from ..params import ParamsError, fingerprint
-from .data import Augment, ClipData, TrainInputError, check
+from .data import Augment, ClipData, check
 from .loop import LoopConfig, RunPaths
 
 FLOAT16_POLICY = "mixed_float16"
@@ -41,12 +41,10 @@ def crop_shape(params: dict) -> tuple[int, int, int, int]:
 
 def load_data(params: dict, mouth_dir: Path = layout.STAGE_DIRS["mouth"],
               split_tsv: Path = layout.SPLIT_TABLE) -> ClipData:
-    """The checked training and validation data; raises TrainInputError before any decoding."""
+    """The checked training and validation data; raises TrainInputError (or SplitTableError without
+    a split table) before any decoding."""
     train = params["train"]
-    try:
-        examples = splitfile.read(split_tsv)
-    except splitfile.SplitTableError as error:
-        raise TrainInputError(str(error)) from None
+    examples = splitfile.read(split_tsv)
     max_label_len = params["labels"]["absolute_max_string_len"]
     emitted = output_frames(build(Architecture.from_params(params)))
     check(examples, mouth_dir, crop_shape(params), emitted, max_label_len)
