@@ -230,6 +230,7 @@ STAGES: dict[str, StageSpec] = {
             "and, when it has run, the vanilla-vs-KD experiment, with the environment and git revision. With "
             "--readme the README's results section is replaced by the same text.",
             reads=(f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/metrics.json",
+                   f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/environment.json",
                    f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/metrics.json",
                    layout.SPLIT_METRICS.as_posix(), layout.ALIGNMENT_METRICS.as_posix()),
             outs=({layout.REPORTS.as_posix() + "/results.md": NOT_CACHED},),
