@@ -15,7 +15,7 @@ include: "rules/model.smk"
 
 rule prepare:
     input:
-        [manifest(stage) for stage in ("fps", "fragments", "align", "align_convert")],
+        [manifest(stage) for stage in ("fps", "align")],
         str(layout.ALIGNMENT_METRICS),
 
 
@@ -23,6 +23,7 @@ rule all:
     default_target: True
     input:
         rules.prepare.input,
+        manifest("landmarks"),
         manifest("mouth"),
         rules.split.output,
         rules.evaluate.output,

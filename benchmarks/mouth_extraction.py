@@ -69,7 +69,8 @@ def main() -> None:
     parser.add_argument("--params", type=Path, default=params.DEFAULT_PATH)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each method; the median time counts")
     args = parser.parse_args()
-    settings = params.load(args.params)["mouth"]
+    loaded = params.load(args.params)
+    settings, tracking = loaded["mouth"], loaded["landmarks"]
     detector, _ = landmarks.models()
     lengths = {clip: len(decode(clip)) for clip in args.clips}
     boxes = {clip: detector(cv2.cvtColor(decode(clip)[0], cv2.COLOR_BGR2GRAY), 0)[0] for clip in args.clips}
@@ -79,7 +80,7 @@ def main() -> None:
     for _ in range(args.repeats):
         runs = {
             "original": lambda: [original(c, settings["width"], settings["height"]) for c in args.clips],
-            "lipflow": lambda: [mouths.extract(c, {**settings, "frames": lengths[c]}) for c in args.clips],
+            "lipflow": lambda: [mouths.extract(c, tracking, {**settings, "frames": lengths[c]}) for c in args.clips],
             "decode": lambda: [decode(c) for c in args.clips],
             "ceiling": lambda: [landmarks_ceiling(c, boxes[c]) for c in args.clips],
         }

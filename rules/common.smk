@@ -5,7 +5,7 @@ from pathlib import Path
 
 import lipflow.params
 import lipflow.project
-from lipflow import layout, pipeline
+from lipflow import layout, pipeline, shards
 
 PARAMS_FILE = "params.yaml"
 
@@ -16,8 +16,7 @@ except lipflow.params.ParamsError as error:
 PARAMS = PROJECT.params
 
 wildcard_constraints:
-    speaker=r"s\d+",
-    name=r"[^/]+",
+    shard=r"\d+of\d+",
 
 
 def _sources():
@@ -32,22 +31,39 @@ def _sources():
 
 
 SOURCES = _sources()
+SHARD_CLIPS = {
+    shards.name(index, len(parts)): keys
+    for parts in [shards.partition(list(SOURCES), shards.count(len(SOURCES), PARAMS["shards"]))]
+    for index, keys in enumerate(parts)
+    if keys
+}
+"""Shard name -> its clip keys: one job per shard and per-clip stage (lipflow/shards.py)."""
 
 
-def clip_keys():
-    return list(SOURCES)
+def shard_clips(wildcards):
+    """The shard's clips, a param: a clip added to or gone from the shard reruns its jobs."""
+    return SHARD_CLIPS[wildcards.shard]
 
 
-def source_video(wildcards):
-    """What the fps job reads: the recording, or for the synthetic corpus the synth job's
-    record (its video exists only when that job succeeded; the fps job reports it if not)."""
+def shard_sources(wildcards):
+    """What an fps job reads: the shard's recordings, or for the synthetic corpus the synth job's
+    shard list (a clip that failed to generate is reported by synth, not read here)."""
     if lipflow.params.is_synthetic(PARAMS):
-        return str(layout.record("synth", clip_key(wildcards)))
-    return SOURCES[clip_key(wildcards)]
+        return str(layout.shard_list("synth", wildcards.shard))
+    return [SOURCES[key] for key in SHARD_CLIPS[wildcards.shard]]
 
 
-def clip_key(wildcards):
-    return f"{wildcards.speaker}/{wildcards.name}"
+def shard_list(stage):
+    """Wildcard pattern of the list a stage's shard job leaves (its declared output)."""
+    return str(layout.shard_list(stage, "{shard}"))
+
+
+def all_shard_lists(stage):
+    return [str(layout.shard_list(stage, shard)) for shard in SHARD_CLIPS]
+
+
+def shard_log(stage):
+    return str(layout.log(stage, "{shard}"))
 
 
 def stage_params(stage):
@@ -76,15 +92,6 @@ def stage_threads(stage):
 
 def stage_resources(stage):
     return pipeline.STAGES[stage].resources
-
-
-def record(stage):
-    """Wildcard pattern of a stage's per-clip record (the job's declared output)."""
-    return str(layout.record(stage, "{speaker}/{name}"))
-
-
-def all_records(stage):
-    return [str(layout.record(stage, key)) for key in clip_keys()]
 
 
 def manifest(stage):

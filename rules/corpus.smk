@@ -1,19 +1,22 @@
-# The embedded corpus, one job per clip (only when dataset.kind is synthetic or grid_synthetic): synthetic
-# speakers saying the sentences, written where real recordings would be, with truth files.
+# The embedded corpus, one job per shard of clips (only when dataset.kind is synthetic or
+# grid_synthetic): synthetic speakers saying the sentences, written where real recordings
+# would be, with truth files.
 
 
 rule synth:
     input:
         code=stage_code("synth"),
     output:
-        record("synth"),
+        shard_list("synth"),
     params:
-        clip=clip_key,
+        clips=shard_clips,
         **stage_params("synth"),
+    log:
+        shard_log("synth"),
     threads: stage_threads("synth")
     resources:
         **stage_resources("synth"),
     conda:
         stage_env("synth")
     shell:
-        "lipflow synth --clip {params.clip:q}"
+        "lipflow synth --shard {wildcards.shard} > {log} 2>&1"

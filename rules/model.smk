@@ -7,7 +7,7 @@ RUN = PARAMS["train"]["run"]
 rule train:
     input:
         split=rules.split.output,
-        mouth=all_records("mouth"),
+        mouth=all_shard_lists("mouth"),
         code=stage_code("train"),
     output:
         model=str(layout.best_model(RUN)),
@@ -27,7 +27,7 @@ rule evaluate:
     input:
         model=rules.train.output.model,
         split=rules.split.output,
-        mouth=all_records("mouth"),
+        mouth=all_shard_lists("mouth"),
         code=stage_code("evaluate"),
     output:
         metrics=str(layout.eval_reports(RUN) / "metrics.json"),
@@ -52,7 +52,7 @@ KD_RUN = PARAMS["kd"]["run"]
 rule train_kd:
     input:
         split=rules.split.output,
-        mouth=all_records("mouth"),
+        mouth=all_shard_lists("mouth"),
         code=stage_code("train_kd"),
     output:
         model=str(layout.best_model(KD_RUN)),
@@ -72,7 +72,7 @@ rule evaluate_kd:
     input:
         model=rules.train_kd.output.model,
         split=rules.split.output,
-        mouth=all_records("mouth"),
+        mouth=all_shard_lists("mouth"),
         code=stage_code("evaluate_kd"),
     output:
         metrics=str(layout.eval_reports(KD_RUN) / "metrics.json"),
@@ -99,7 +99,7 @@ rule kd:
 rule experiment:
     input:
         split=rules.split.output,
-        mouth=all_records("mouth"),
+        mouth=all_shard_lists("mouth"),
         code=stage_code("experiment"),
     output:
         report=report(str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.md"), category="Experiments"),

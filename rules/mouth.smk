@@ -1,38 +1,64 @@
-# Mouth crops, one job per clip, then the seeded train/val(/test) split of all clips.
+# Mouth crops, one job per shard of clips: dlib landmarks on every frame, then the crops
+# (a crop setting reruns no detection); then the seeded train/val(/test) split of all clips.
+
+
+rule landmarks:
+    input:
+        fps=shard_list("fps"),
+        code=stage_code("landmarks"),
+    output:
+        shard_list("landmarks"),
+    params:
+        clips=shard_clips,
+        **stage_params("landmarks"),
+    log:
+        shard_log("landmarks"),
+    threads: stage_threads("landmarks")
+    resources:
+        **stage_resources("landmarks"),
+    conda:
+        stage_env("landmarks")
+    shell:
+        "lipflow landmarks --shard {wildcards.shard} > {log} 2>&1"
 
 
 rule mouth:
     input:
-        fps=record("fps"),
+        fps=shard_list("fps"),
+        landmarks=shard_list("landmarks"),
         code=stage_code("mouth"),
     output:
-        record("mouth"),
+        shard_list("mouth"),
     params:
-        clip=clip_key,
+        clips=shard_clips,
         **stage_params("mouth"),
+    log:
+        shard_log("mouth"),
     threads: stage_threads("mouth")
     resources:
         **stage_resources("mouth"),
     conda:
         stage_env("mouth")
     shell:
-        "lipflow mouth --clip {params.clip:q}"
+        "lipflow mouth --shard {wildcards.shard} > {log} 2>&1"
 
 
 rule split:
     input:
-        all_records("mouth"),
-        all_records("align_convert"),
+        all_shard_lists("mouth"),
+        all_shard_lists("align"),
         code=stage_code("split"),
     output:
         table=str(layout.SPLIT_TABLE),
         metrics=str(layout.SPLIT_METRICS),
     params:
         **stage_params("split"),
+    log:
+        str(layout.log("split")),
     threads: stage_threads("split")
     resources:
         **stage_resources("split"),
     conda:
         stage_env("split")
     shell:
-        "lipflow split"
+        "lipflow split > {log} 2>&1"

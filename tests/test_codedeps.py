@@ -19,8 +19,8 @@ def test_lazy_imports_inside_functions_count():
 
 
 def test_package_data_a_module_declares_joins_the_dependencies():
-    assert "src/lipflow/resources" in codedeps.repository_paths("lipflow.stages.fragments")
-    files = codedeps.source_files("lipflow.stages.fragments")
+    assert "src/lipflow/resources" in codedeps.repository_paths("lipflow.stages.align")
+    files = codedeps.source_files("lipflow.stages.align")
     assert any(path.name == "sentences_italian.tsv" for path in files)
 
 

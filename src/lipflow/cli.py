@@ -4,8 +4,9 @@ Snakemake rules and DVC stages call these commands, so the CLI is the one entry 
 both engines share. The stage subcommands, their help and options come from the stage
 table (:mod:`lipflow.pipeline`); a stage's module (and heavy imports such as dlib, aeneas
 or TensorFlow) loads only when its command runs, because Snakemake starts the CLI once per
-job and start-up time is pipeline time. Per-clip stages take ``--clip`` keys (one job per
-clip) or, without them, process every clip and write the stage manifest (DVC, or by hand).
+job and start-up time is pipeline time. Per-clip stages take ``--shard`` (one Snakemake job),
+``--clip`` keys, or neither: then every clip, shards in parallel processes, and the stage
+manifest (DVC, or by hand).
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def _add_stage(commands, command: str, spec: StageSpec) -> None:
         sub.add_argument("--clip", action="append", metavar="KEY",
                          help="process only this clip (s<k>/<ID>-<initials>, GRID s<k>/<code>); repeatable. "
                               "Without it: every clip, then the manifest")
+        sub.add_argument("--shard", metavar="IofN",
+                         help="process only the clips of shard I of N (e.g. 0of8; lipflow/shards.py): one Snakemake "
+                              "job, which leaves data/shards/<stage>/IofN.tsv")
+        sub.add_argument("--jobs", type=int, default=0, metavar="N",
+                         help="without --clip or --shard: shards run in N processes (default: every core); "
+                              "the output is the same")
         sub.add_argument("--force", action="store_true", help="redo clips whose record is already current")
     for option in spec.options:
         sub.add_argument(*option.flags, **option.settings)

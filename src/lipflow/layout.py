@@ -17,15 +17,18 @@ CORPUS = DATA / "corpus"
 STAGE_DIRS = {
     "synth": DATA / "synth",
     "fps": DATA / "fps",
-    "fragments": DATA / "fragments",
-    "align": DATA / "align_json",
-    "align_convert": DATA / "align",
+    "align": DATA / "align",
+    "landmarks": DATA / "landmarks",
     "mouth": DATA / "mouth",
     "split": DATA / "split",
 }
 """Per-clip stages: where each writes its records and artefacts (``<dir>/<speaker>/<name>.*``)."""
+SHARDS = DATA / "shards"
+"""Per-clip stages' shard lists (``<stage>/<index>of<count>.tsv``): a Snakemake job's declared output."""
 SPLIT_TABLE = STAGE_DIRS["split"] / "split.tsv"
 
+LOGS = Path("logs")
+"""Snakemake job logs (``<rule>/<job>.log``): what a job printed, kept off the console."""
 MANIFESTS = REPORTS / "manifests"
 METRICS = REPORTS / "metrics"
 ALIGNMENT_METRICS = METRICS / "alignment.json"
@@ -40,8 +43,11 @@ BEST_MODEL = "model.keras"
 RECORD_SUFFIX = ".record.json"
 TRUTH_SUFFIX = ".truth.json"
 """Beside a generated clip: the words and phonemes it really says, with their times."""
-SUFFIXES = {"fps": ".mp4", "fragments": ".txt", "align": ".json", "align_convert": ".align", "mouth": ".npz"}
+SUFFIXES = {"fps": ".mp4", "align": ".align", "landmarks": ".npz", "mouth": ".npz"}
 """The artefact each per-clip stage writes beside its record."""
+FRAGMENTS_SUFFIX = ".fragments.txt"
+AENEAS_SUFFIX = ".aeneas.json"
+"""Beside a clip's .align: the fragment text and aeneas's sync map it was converted from."""
 
 
 def stage_dir(stage: str) -> Path:
@@ -56,6 +62,23 @@ def record(stage: str, clip_key: str) -> Path:
 def artefact(stage: str, clip_key: str) -> Path:
     """The file a stage writes for a clip beside its record, e.g. ``data/fps/s1/0-AB.mp4``."""
     return STAGE_DIRS[stage] / f"{clip_key}{SUFFIXES[stage]}"
+
+
+def fragments(clip_key: str) -> Path:
+    return STAGE_DIRS["align"] / f"{clip_key}{FRAGMENTS_SUFFIX}"
+
+
+def aeneas_map(clip_key: str) -> Path:
+    return STAGE_DIRS["align"] / f"{clip_key}{AENEAS_SUFFIX}"
+
+
+def shard_list(stage: str, shard: str) -> Path:
+    """What the job of one shard (``<index>of<count>``) of a per-clip stage leaves: its clips' statuses."""
+    return SHARDS / stage / f"{shard}.tsv"
+
+
+def log(rule: str, job: str = "") -> Path:
+    return LOGS / rule / f"{job or rule}.log"
 
 
 def manifest(stage: str) -> Path:

@@ -2,8 +2,8 @@
 read by training, evaluation and the previews.
 
 A compressed ``.npz`` whose ``frames`` array is T x H x W x C uint8, beside the landmarks
-(smoothed and raw), crop boxes, source frame numbers and per-frame mask. Entries carry a fixed timestamp, so the same crops give the same
-bytes (DVC hashes, byte-identical reruns).
+(smoothed and raw), crop boxes, source frame numbers and per-frame mask, written by
+:func:`lipflow.files.write_npz` (the same crops give the same bytes).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_path
+from .files import write_npz
 
 FRAMES = "frames"
 MEASURED, INTERPOLATED, PADDED = 0, 1, 2
@@ -24,17 +24,10 @@ MOUTH = slice(48, 68)
 MOUTH_CORNERS = (48, 54)
 INNER_LIP_TOP, INNER_LIP_BOTTOM = 62, 66
 """Middle of the inner upper and lower lip: their gap is the mouth's opening."""
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def write(dest: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Written atomically: a reader never sees half an archive."""
-    with atomic_path(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            entry = zipfile.ZipInfo(f"{name}.npy", ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(entry, "w") as handle:
-                np.lib.format.write_array(handle, np.ascontiguousarray(array), allow_pickle=False)
+    write_npz(dest, arrays)
 
 
 def frames_shape(path: Path) -> tuple[int, ...]:

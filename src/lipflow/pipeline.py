@@ -142,9 +142,6 @@ STAGES: dict[str, StageSpec] = {
             "and s<k>/align/<code>.align. With any other kind it writes nothing but the empty folders.",
             per_clip=True,
             outs=({layout.CORPUS.as_posix(): PERSIST}, {_dir("synth"): PERSIST}),
-            options=(Option(("--jobs",), {"type": int, "default": 1, "metavar": "N",
-                                          "help": "clips made in parallel processes (default: %(default)s); "
-                                                  "the output is the same"}),),
         ),
         StageSpec(
             "fps", "fps", "lipflow.stages.fps", ("fps",),
@@ -152,31 +149,31 @@ STAGES: dict[str, StageSpec] = {
             per_clip=True, reads=(DATASET_ROOT,), outs=_clip_outs("fps"),
         ),
         StageSpec(
-            "fragments", "fragments", "lipflow.stages.fragments",
-            ("dataset.kind", "dataset.sentences", "dataset.language", "synth.extra_sentences", "labels"),
-            "write the aeneas fragment text (sil, words, sil) of every clip's sentence",
-            per_clip=True, reads=(DATASET_ROOT,), outs=_clip_outs("fragments"),
+            "align", "align", "lipflow.stages.align",
+            ("dataset.kind", "dataset.sentences", "dataset.language", "synth.extra_sentences", "labels", "fps.fps",
+             "align"),
+            "force-align every clip's sentence to its audio with aeneas -> GRID-style .align (GRID kinds: check "
+            "and take the shipped one)",
+            "Per clip: the aeneas fragment text (sil, words, sil), aeneas's JSON sync map and the .align "
+            "(frame x 1000, begin end word) in data/align/. The GRID kinds align nothing: the corpus's own .align "
+            "is checked against the clip's name and length and copied.",
+            per_clip=True, reads=(_dir("fps"), DATASET_ROOT), outs=_clip_outs("align"),
         ),
         StageSpec(
-            "align", "align", "lipflow.stages.align", ("dataset.kind", "dataset.language", "align"),
-            "force-align every clip's fragments to its audio with aeneas (JSON)",
-            per_clip=True, reads=(_dir("fps"), _dir("fragments")), outs=_clip_outs("align"),
-        ),
-        StageSpec(
-            "align_convert", "align-convert", "lipflow.stages.align_convert", ("dataset.kind", "fps.fps"),
-            "convert every aeneas JSON to a GRID-style .align file (GRID kinds: check and take the shipped one)",
-            per_clip=True, reads=(_dir("fps"), _dir("align"), DATASET_ROOT), outs=_clip_outs("align_convert"),
+            "landmarks", "landmarks", "lipflow.stages.landmarks", ("landmarks",),
+            "find dlib's 68 landmarks on every frame of every 25 fps clip (tracked between detector runs)",
+            per_clip=True, reads=(_dir("fps"),), outs=_clip_outs("landmarks"),
         ),
         StageSpec(
             "mouth", "mouth", "lipflow.stages.mouth", ("dataset.kind", "mouth"),
-            "crop the mouth of every 25 fps clip (dlib landmarks) into T x H x W x C frames",
-            per_clip=True, reads=(_dir("fps"),), outs=_clip_outs("mouth"),
+            "crop the mouth of every 25 fps clip from its landmarks into T x H x W x C frames",
+            per_clip=True, reads=(_dir("fps"), _dir("landmarks")), outs=_clip_outs("mouth"),
         ),
         StageSpec(
             "split", "split", "lipflow.stages.split",
             ("seed", "dataset.kind", "dataset.sentences", "dataset.language", "synth.extra_sentences", "split"),
             "assign the clips with mouth crops to train/val/test -> data/split/split.tsv, reports/metrics/split.json",
-            reads=(MOUTH, _dir("align_convert")), outs=(SPLIT_TABLE,),
+            reads=(MOUTH, _dir("align")), outs=(SPLIT_TABLE,),
             metrics=({layout.SPLIT_METRICS.as_posix(): NOT_CACHED},),
         ),
         StageSpec(
@@ -242,7 +239,7 @@ STAGES: dict[str, StageSpec] = {
             ("fps.fps", "align", "labels.absolute_max_string_len"),
             "count clips per stage and score the aligner on real speech (the shipped GRID clip) and the alignments "
             "against truth files (TTS vs TTS) -> reports/metrics/alignment.json",
-            reads=(_dir("align_convert"), DATASET_ROOT),
+            reads=(_dir("align"), DATASET_ROOT),
             metrics=({layout.ALIGNMENT_METRICS.as_posix(): NOT_CACHED},),
         ),
     )

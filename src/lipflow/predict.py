@@ -36,7 +36,7 @@ def predict(project: Project, video: Path, model_path: Path) -> Prediction:
     with tempfile.TemporaryDirectory(prefix="lipflow-predict-") as folder:
         converted = Path(folder) / "video.mp4"
         media.convert_fps(video, converted, **project.params["fps"])
-        mouths = vision_mouths.extract(converted, project.params["mouth"])
+        mouths = vision_mouths.extract(converted, project.params["landmarks"], project.params["mouth"])
     from . import models  # TensorFlow loads only once the video has given a mouth
     from .evaluate import run as evaluate_run
 

@@ -35,14 +35,17 @@ class Project:
         return find(self.root, dataset["video_extensions"], self.sentences)
 
     def clip(self, key: str) -> Clip:
+        found = self.find([key])[key]
+        if isinstance(found, UnknownClip):
+            raise found
+        return found
+
+    def find(self, keys: list[str]) -> dict[str, Clip | UnknownClip]:
+        """Each key's clip, or the error saying why there is none: one discovery for all keys."""
         clips, rejected = self.discover()
-        for clip in clips:
-            if clip.key == key:
-                return clip
-        for item in rejected:
-            if item.key == key:
-                raise UnknownClip(f"{key}: {item.reason}")
-        raise UnknownClip(f"{key}: no such clip under {self.root}")
+        by_key: dict[str, Clip | UnknownClip] = {item.key: UnknownClip(f"{item.key}: {item.reason}") for item in rejected}
+        by_key.update({clip.key: clip for clip in clips})
+        return {key: by_key.get(key) or UnknownClip(f"{key}: no such clip under {self.root}") for key in keys}
 
 
 def load(path: Path | str = params_mod.DEFAULT_PATH) -> Project:

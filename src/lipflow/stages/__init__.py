@@ -1,22 +1,27 @@
 """Per-clip stages: one pure function each, wrapped so every clip leaves a record.
 
 A :class:`ClipStage` turns a clip into a record. :func:`run_stage` runs it over some or all
-clips (a progress bar on long runs) and, when it ran over all of them, writes the stage's
-manifest and prints the summary line; failures are counted, never raised, so the run
-exits 0 and the manifest says what went wrong.
+clips, cut into shards (:mod:`lipflow.shards`) that run in parallel processes, each loading
+its models once; when it ran over all clips it writes the stage's manifest and prints the
+summary line. Failures are counted, never raised, so the run exits 0 and the manifest says
+what went wrong. A Snakemake job runs one shard (``--shard``) and leaves its shard list.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
 from tqdm import tqdm
 
-from .. import layout
+from .. import layout, shards
 from ..datasets import Clip
+from ..files import write_text
 from ..project import Project, UnknownClip, load
 from ..records import FAILED, SKIPPED, Manifest, Record, build_manifest, load_record, write_manifest
 
@@ -56,23 +61,37 @@ def manifest(project: Project, stage_name: str) -> Manifest:
     return result
 
 
-def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None, force: bool = False) -> list[Record]:
-    """Run ``stage`` on the clips named by ``keys`` (all when None); all -> manifest too."""
-    missing: list[Record] = []
-    if keys:
-        clips = []
-        for key in keys:
-            try:
-                clips.append(project.clip(key))
-            except UnknownClip as error:
-                missing.append(_missing_clip(stage.name, key, str(error)))
+def shard_keys(keys: list[str], shard: str) -> list[str]:
+    index, count = shards.parse(shard)
+    return shards.partition(keys, count)[index]
+
+
+def _run_keys(project: Project, stage: ClipStage, keys: list[str], force: bool, progress: bool) -> list[Record]:
+    found = project.find(keys)
+    records = []
+    for key in tqdm(keys, desc=stage.name, unit="clip", disable=not progress or len(keys) < 2):
+        clip = found[key]
+        records.append(_missing_clip(stage.name, key, str(clip)) if isinstance(clip, UnknownClip)
+                       else stage.run_clip(project, clip, force))
+    return records
+
+
+def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None, force: bool = False,
+              jobs: int = 1) -> list[Record]:
+    """Run ``stage`` on the clips named by ``keys`` (all when None; then the manifest too), their
+    shards in ``jobs`` processes. The output does not depend on ``jobs``."""
+    chosen = keys if keys is not None else [clip.key for clip in project.discover()[0]]
+    parts = [part for part in shards.partition(chosen, shards.count(len(chosen), project.params["shards"])) if part]
+    if jobs > 1 and len(parts) > 1:
+        records = []
+        with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=get_context("fork")) as pool, \
+                tqdm(total=len(chosen), desc=stage.name, unit="clip") as bar:
+            for part in pool.map(_run_keys, *zip(*[(project, stage, part, force, False) for part in parts])):
+                records += part
+                bar.update(len(part))
     else:
-        clips, _ = project.discover()
-    records = missing + [
-        stage.run_clip(project, clip, force)
-        for clip in tqdm(clips, desc=stage.name, unit="clip", disable=len(clips) < 2)
-    ]
-    if not keys:
+        records = _run_keys(project, stage, chosen, force, progress=True)
+    if keys is None:
         print(manifest(project, stage.name).summary())
     return records
 
@@ -84,8 +103,28 @@ def report_failures(records: list[Record], keys: list[str] | None) -> None:
             print(f"{record.clip}: {record.stage} {record.status}: {record.reason}", file=sys.stderr)
 
 
+def write_shard_list(stage: str, shard: str, records: list[Record]) -> str:
+    """The shard job's declared output: its clips with their status, written last; returns the summary."""
+    rows = [{"clip": r.clip, "status": r.status, "reason": r.reason} for r in records]
+    result = Manifest(stage, rows)
+    write_text(layout.shard_list(stage, shard), result.to_tsv())
+    return result.summary().replace(f"{stage}:", f"{stage} {shard}:", 1)
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
 def run_clips(stage: ClipStage, params_path: Path, options: dict) -> str:
-    """The command of a per-clip stage: ``--clip`` keys (one Snakemake job) or every clip."""
-    records = run_stage(load(params_path), stage, options["clip"], options["force"])
+    """The command of a per-clip stage: ``--clip`` keys, one ``--shard`` (a Snakemake job), or every clip.
+
+    A shard takes the discovered clips that hash to it; a planned synthetic clip whose generation
+    failed is not discovered, and the synth manifest reports it."""
+    project = load(params_path)
+    if options["shard"]:
+        keys = shard_keys([clip.key for clip in project.discover()[0]], options["shard"])
+        records = _run_keys(project, stage, keys, options["force"], progress=True)
+        return write_shard_list(stage.name, options["shard"], records)
+    records = run_stage(project, stage, options["clip"], options["force"], options["jobs"] or available_cores())
     report_failures(records, options["clip"])
     return ""

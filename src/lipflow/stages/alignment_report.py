@@ -20,7 +20,7 @@ from ..project import Project, load
 from ..records import OK, load_record
 
 NAME = "alignment_report"
-COUNTED_STAGES = ("fps", "fragments", "align", "align_convert")
+COUNTED_STAGES = ("fps", "align")
 
 
 def truth_path(source: Path) -> Path:
@@ -34,10 +34,10 @@ def report(project: Project) -> dict:
     for stage in COUNTED_STAGES:
         records = [load_record(stage, clip.key) for clip in clips]
         result[f"{stage}_ok"] = sum(r.status == OK for r in records)
-    aligned = [c for c in clips if load_record("align_convert", c.key).ok]
+    aligned = [c for c in clips if load_record("align", c.key).ok]
     word_frames, errors, mismatched = [], [], 0
     for clip in aligned:
-        segments = alignfile.read_align(layout.artefact("align_convert", clip.key))
+        segments = alignfile.read_align(layout.artefact("align", clip.key))
         word_frames += [(s.end - s.begin) / alignfile.FRAME_UNIT for s in segments if s.word not in alignfile.SILENCE_TOKENS]
         truth = truth_path(clip.source)
         if truth.is_file():

@@ -27,13 +27,13 @@ def candidates(project: Project) -> list[Row]:
     """One row per discovered file; ``reason`` is empty for the clips that can be split."""
     clips, rejected = project.discover()
     grid_kind = is_grid(project.params)
-    needed = ("mouth", "align_convert") if grid_kind else ("mouth",)
+    needed = ("mouth", "align") if grid_kind else ("mouth",)
     rows = []
     for clip in clips:
         failed = next((r for r in upstream(clip.key, *needed) if not r.ok), None)
         reason = f"{failed.stage} {failed.status}: {failed.reason}" if failed else ""
         if grid_kind and not failed:
-            sentence = " ".join(alignfile.spoken_words(alignfile.read_align(layout.artefact("align_convert", clip.key))))
+            sentence = " ".join(alignfile.spoken_words(alignfile.read_align(layout.artefact("align", clip.key))))
         else:
             sentence = project.sentences[clip.sentence_id]
         label = text.normalise(sentence, project.language)

@@ -29,7 +29,7 @@ from ..params import fingerprint, is_grid, is_synthetic
 from ..records import Manifest, Record, build_manifest, run_clip, write_manifest
 from ..synth.plan import VIDEO_SUFFIX, align_path, key_of, parse_key, planned_clips, text_of, truth_path
 from ..synth.write import synthesize_clip
-from . import report_failures
+from . import available_cores, report_failures, shard_keys, write_shard_list
 
 NAME = "synth"
 
@@ -64,7 +64,7 @@ def run_all(params: dict, keys: list[str] | None = None, force: bool = False, ba
     parallel changes nothing in the output.
     """
     planned = [key_of(p) for p in planned_clips(params, base)]
-    chosen = [key_of(k) for k in keys] if keys else planned
+    chosen = [key_of(k) for k in keys] if keys is not None else planned
     make = partial(run, params, force=force, base=base)
     progress = partial(tqdm, desc=NAME, unit="clip", total=len(chosen), disable=len(chosen) < 2)
     if jobs > 1 and len(chosen) > 1:
@@ -72,7 +72,7 @@ def run_all(params: dict, keys: list[str] | None = None, force: bool = False, ba
             records = list(progress(pool.map(make, chosen)))
     else:
         records = [make(key) for key in progress(chosen)]
-    if not keys:
+    if keys is None:
         print(manifest(params, base).summary())
     return records
 
@@ -94,6 +94,10 @@ def main(params_path: Path, options: dict) -> str:
             folder.mkdir(parents=True, exist_ok=True)
         return (f"synth: dataset.kind is {params['dataset']['kind']}: no corpus generated, "
                 f"the pipeline reads {params['dataset']['root']}")
-    records = run_all(params, options["clip"], options["force"], Path(params_path).parent, options["jobs"])
+    base = Path(params_path).parent
+    if options["shard"]:
+        keys = shard_keys([key_of(path) for path in planned_clips(params, base)], options["shard"])
+        return write_shard_list(NAME, options["shard"], run_all(params, keys, options["force"], base, 1))
+    records = run_all(params, options["clip"], options["force"], base, options["jobs"] or available_cores())
     report_failures(records, options["clip"])
     return ""

@@ -48,6 +48,11 @@ def models() -> tuple:
     return dlib.get_frontal_face_detector(), dlib.shape_predictor(str(predictor_path()))
 
 
+def measure(frames: list[np.ndarray], settings: dict) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Landmarks of every frame (BGR) of a video: what the landmarks stage stores."""
+    return track_landmarks([cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame in frames], settings)
+
+
 def track_landmarks(greys: list[np.ndarray], settings: dict) -> tuple[np.ndarray, np.ndarray, dict]:
     """68 landmarks per frame (zeros where no face), which frames have them, and detector use."""
     detector, predictor = models()

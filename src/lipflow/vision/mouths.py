@@ -1,4 +1,4 @@
-"""A video's frames -> T fixed-size mouth crops (T x H x W x C uint8) with their landmarks.
+"""A video's frames and their landmarks -> T fixed-size mouth crops (T x H x W x C uint8).
 
 The crop is centred on the smoothed centroid of the mouth landmarks (48-67) and scaled from
 the smoothed mouth width with a margin relative to that width, so neither the face's place
@@ -17,7 +17,7 @@ from scipy.ndimage import uniform_filter1d
 
 from ..errors import StageError
 from ..mouthfile import INTERPOLATED, MEASURED, MOUTH, MOUTH_CORNERS, PADDED
-from .landmarks import fill_gaps, track_landmarks
+from .landmarks import fill_gaps, measure
 from .video import decode
 
 
@@ -35,25 +35,29 @@ class Mouths:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
 
 
-def extract(video: Path, settings: dict) -> Mouths:
-    """The mouth crops of one video: what the stage stores and the benchmark times."""
-    return extract_frames(decode(video), settings)
+def extract(video: Path, landmark_settings: dict, settings: dict) -> Mouths:
+    """Landmarks and crops of one video in one go: what prediction and the benchmark run."""
+    frames = decode(video)
+    points, found, tracking = measure(frames, landmark_settings)
+    return crop_frames(frames, points, found, settings, tracking)
 
 
-def extract_frames(frames: list[np.ndarray], settings: dict) -> Mouths:
+def crop_frames(frames: list[np.ndarray], points: np.ndarray, found: np.ndarray, settings: dict,
+                tracking: dict | None = None) -> Mouths:
+    """The crops of the frames ``settings`` keeps, from the landmarks measured on every frame."""
     total = len(frames)
     if total < settings["min_frames"]:
         raise StageError(f"{total} frame(s), fewer than mouth.min_frames = {settings['min_frames']}")
+    if len(points) != total:
+        raise StageError(f"{len(points)} landmark frames for a video of {total} frames: rerun lipflow landmarks")
     kept = kept_frames(total, settings["frames"], settings["trim"])
-    greys = [cv2.cvtColor(frames[i], cv2.COLOR_BGR2GRAY) for i in kept]
-    measured, found, tracking = track_landmarks(greys, settings)
-    raw, interpolated = fill_gaps(measured, found, kept, settings["max_gap"])
+    raw, interpolated = fill_gaps(points[kept], found[kept], kept, settings["max_gap"])
     smooth = uniform_filter1d(raw, settings["smoothing_window"], axis=0, mode="nearest")
     corners = raw[:, MOUTH_CORNERS[1]] - raw[:, MOUTH_CORNERS[0]]
     widths = uniform_filter1d(np.hypot(corners[:, 0], corners[:, 1]), settings["scale_window"], mode="nearest")
     centres = smooth[:, MOUTH].mean(axis=1)
     crops, boxes = zip(*(crop(frames[i], c, w, settings) for i, c, w in zip(kept, centres, widths)))
-    mask = np.where(found, MEASURED, INTERPOLATED).astype(np.uint8)
+    mask = np.where(found[kept], MEASURED, INTERPOLATED).astype(np.uint8)
     padded = settings["frames"] - len(kept)
     result = Mouths(
         np.stack(crops), smooth.astype(np.float32), raw.astype(np.float32), mask,
@@ -70,7 +74,7 @@ def extract_frames(frames: list[np.ndarray], settings: dict) -> Mouths:
         "interpolated_frames": interpolated,
         "grey_source": bool(np.ptp(frames[kept[0]], axis=2).max() == 0),
         "mouth_width_px": round(float(np.median(widths)), 2),
-        **tracking,
+        **(tracking or {}),
     }
     return result
 
