@@ -1,9 +1,9 @@
-"""Snakemake's one-job-per-clip data preparation: ``--cores 1`` vs ``--cores 2`` on the embedded corpus.
+"""Snakemake's data preparation (jobs of shards of clips): ``--cores 1`` vs ``--cores 2`` on the embedded corpus.
 
 In a throw-away copy of the workflow (Snakefile, rules/, envs/, workflow/, params.yaml) the
-synthetic corpus is generated once (``snakemake`` with every clip's synth record as its
-targets, not timed);
-then the per-clip data stages (fps, fragments, align, align_convert, mouth: the ``prepare``
+synthetic corpus is generated once (``snakemake`` with the synth manifest as its target,
+not timed);
+then the per-clip data stages (fps, align, landmarks, mouth: the ``prepare``
 target plus the mouth manifest) run from the same starting point with ``--cores 1`` and with
 ``--cores 2``, their outputs removed before each run and the corpus kept. The figure is
 
@@ -37,11 +37,12 @@ import yaml
 from lipflow import layout
 from lipflow import params as params_mod
 from lipflow.datasets import read_sentences
-from lipflow.synth.plan import key_of, planned_clips
+from lipflow.synth.plan import planned_clips
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ("Snakefile", "rules", "envs", "workflow")
-PER_CLIP_STAGES = ("fps", "fragments", "align", "align_convert", "mouth")
+PER_CLIP_STAGES = ("fps", "align", "landmarks", "mouth")
+CORPUS_TARGET = str(layout.manifest("synth"))
 TARGETS = ("prepare", "reports/manifests/mouth.tsv")
 
 
@@ -87,6 +88,7 @@ def clear_outputs(folder: Path) -> None:
     """Everything the timed targets write; the corpus and its synth records stay."""
     for stage in PER_CLIP_STAGES:
         shutil.rmtree(folder / layout.stage_dir(stage), ignore_errors=True)
+        shutil.rmtree(folder / layout.SHARDS / stage, ignore_errors=True)
         (folder / layout.manifest(stage)).unlink(missing_ok=True)
     (folder / layout.ALIGNMENT_METRICS).unlink(missing_ok=True)
 
@@ -128,12 +130,10 @@ def main() -> None:
     try:
         params = make_project(folder, Path(args.params), None if args.full else args.speakers,
                               None if args.full else args.sentences)
-        # The synth jobs' records are the corpus targets (`lipflow manifest` has no synth command).
-        records = [str(layout.record("synth", key_of(relpath))) for relpath in planned_clips(params)]
         started = time.perf_counter()
-        snakemake(folder, "--cores", str(min(2, os.cpu_count() or 1)), *records)
+        snakemake(folder, "--cores", str(min(2, os.cpu_count() or 1)), CORPUS_TARGET)
         corpus_seconds = time.perf_counter() - started
-        clips = len(records)
+        clips = len(planned_clips(params))
 
         seconds: dict[int, list[float]] = {1: [], 2: []}
         loads: list[float] = []
@@ -157,7 +157,7 @@ def main() -> None:
     synth = params["synth"]
     print(f"{clips} clips ({synth['speakers']} speakers x {len(synth['sentence_ids']) if synth['sentence_ids'] != 'all' else 'all'} "
           f"sentences, {synth['duration']} s each); corpus generated in {corpus_seconds:.1f} s (not timed)")
-    print(f"timed: snakemake {' '.join(TARGETS)}: {total_jobs} jobs, {per_clip_jobs} of them per clip "
+    print(f"timed: snakemake {' '.join(TARGETS)}: {total_jobs} jobs, {per_clip_jobs} of them shards of clips "
           f"({', '.join(f'{stage} {jobs.get(stage, 0)}' for stage in PER_CLIP_STAGES)})")
     print(f"os.cpu_count() {os.cpu_count()}, usable CPUs {len(os.sched_getaffinity(0))}, "
           f"1-min load average before each run (cores 1, 2, ...) {', '.join(f'{load:.2f}' for load in loads)}")

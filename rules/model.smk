@@ -1,4 +1,5 @@
-# Training and evaluation of the lip reader named train.run. Training keeps its per-epoch
+# Training and evaluation of the lip reader named train.run (what they print goes to
+# logs/<rule>/<rule>.log: `tail -f logs/train/train.log` follows the epochs). Training keeps its per-epoch
 # checkpoints in models/<run>/checkpoints (not a declared output, so Snakemake never deletes
 # them): an interrupted training resumes where it stopped.
 RUN = PARAMS["train"]["run"]
@@ -14,13 +15,15 @@ rule train:
         metrics=str(layout.train_reports(RUN) / "metrics.json"),
     params:
         **stage_params("train"),
+    log:
+        str(layout.log("train")),
     threads: stage_threads("train")
     resources:
         **stage_resources("train"),
     conda:
         stage_env("train")
     shell:
-        "lipflow train"
+        "lipflow train > {log} 2>&1"
 
 
 rule evaluate:
@@ -36,13 +39,15 @@ rule evaluate:
                        caption="../workflow/report/summary.rst"),
     params:
         **stage_params("evaluate"),
+    log:
+        str(layout.log("evaluate")),
     threads: stage_threads("evaluate")
     resources:
         **stage_resources("evaluate"),
     conda:
         stage_env("evaluate")
     shell:
-        "lipflow evaluate"
+        "lipflow evaluate > {log} 2>&1"
 
 
 # Online knowledge distillation (not part of `all`: `snakemake --cores 2 kd`).
@@ -59,13 +64,15 @@ rule train_kd:
         metrics=str(layout.train_reports(KD_RUN) / "metrics.json"),
     params:
         **stage_params("train_kd"),
+    log:
+        str(layout.log("train_kd")),
     threads: stage_threads("train_kd")
     resources:
         **stage_resources("train_kd"),
     conda:
         stage_env("train_kd")
     shell:
-        "lipflow train-kd"
+        "lipflow train-kd > {log} 2>&1"
 
 
 rule evaluate_kd:
@@ -81,13 +88,15 @@ rule evaluate_kd:
                        caption="../workflow/report/summary.rst"),
     params:
         **stage_params("evaluate_kd"),
+    log:
+        str(layout.log("evaluate_kd")),
     threads: stage_threads("evaluate_kd")
     resources:
         **stage_resources("evaluate_kd"),
     conda:
         stage_env("evaluate_kd")
     shell:
-        "lipflow evaluate --kd"
+        "lipflow evaluate --kd > {log} 2>&1"
 
 
 rule kd:
@@ -106,13 +115,15 @@ rule experiment:
         metrics=str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.json"),
     params:
         **stage_params("experiment"),
+    log:
+        str(layout.log("experiment")),
     threads: stage_threads("experiment")
     resources:
         **stage_resources("experiment"),
     conda:
         stage_env("experiment")
     shell:
-        "lipflow experiment"
+        "lipflow experiment > {log} 2>&1"
 
 
 rule results:
@@ -127,10 +138,12 @@ rule results:
         report(str(layout.REPORTS / "results.md"), category="Results"),
     params:
         **stage_params("results"),
+    log:
+        str(layout.log("results")),
     threads: stage_threads("results")
     resources:
         **stage_resources("results"),
     conda:
         stage_env("results")
     shell:
-        "lipflow results"
+        "lipflow results > {log} 2>&1"

@@ -8,19 +8,21 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from tests.conftest import grid_clip
 
 pytestmark = pytest.mark.slow
-DATA_RULES = ("fps", "fragments", "align", "align_convert")
+DATA_RULES = ("fps", "align")
 PREPARE = "prepare"  # the Snakemake target and the DVC stage that end data preparation
+MOUTHS = "reports/manifests/mouth.tsv"
 REPORT_STAGE = "alignment_report"
 
 
-def planned_jobs(project) -> dict[str, int]:
+def planned_jobs(project, target: str = PREPARE) -> dict[str, int]:
     """Jobs a Snakemake dry run would run, by rule (its 'Job stats' table)."""
-    output = project.run("snakemake", "--dry-run", "--cores", "2", PREPARE).stdout
+    output = project.run("snakemake", "--dry-run", "--cores", "2", target).stdout
     if "Nothing to be done" in output:
         return {}
     table = output.split("Job stats:")[1].split("\n\n")[0]
@@ -28,7 +30,9 @@ def planned_jobs(project) -> dict[str, int]:
 
 
 def outputs(root) -> list:
-    return sorted(p.relative_to(root) for p in (root / "data").rglob("*") if p.is_file() and p.name != ".gitignore")
+    """The data files, less the shard lists only Snakemake's jobs leave."""
+    return sorted(p.relative_to(root) for p in (root / "data").rglob("*")
+                  if p.is_file() and p.name != ".gitignore" and "shards" not in p.parts)
 
 
 def test_snakemake_and_dvc_produce_the_same_files(grid_project, tmp_path):
@@ -48,24 +52,44 @@ def test_snakemake_and_dvc_produce_the_same_files(grid_project, tmp_path):
     assert any(str(f).endswith(".align") for f in files) and any(str(f).endswith(".mp4") for f in files)
     differing = [f for f in files if not f.name.endswith(".record.json") and not filecmp.cmp(root / f, made_by_snakemake / f, shallow=False)]
     assert differing == []
-    for manifest in ("fps", "fragments", "align", "align_convert"):
+    for manifest in DATA_RULES:
         path = f"reports/manifests/{manifest}.tsv"
         assert (root / path).read_text() == (made_by_snakemake / path).read_text()
 
 
 def test_snakemake_reruns_only_what_a_change_touches(grid_project):
+    grid_project.set_params(**{"shards.count": 4})
     grid_project.run("snakemake", "--cores", "2", PREPARE)
     assert planned_jobs(grid_project) == {}
+    shards = len(list((grid_project.root / "data/shards/fps").glob("*.tsv")))
 
     grid_project.set_params(**{"align.boundary_value": 40})
     jobs = planned_jobs(grid_project)
-    assert jobs.get("align") == 2 and jobs.get("align_convert") == 2
-    assert "fps" not in jobs and "fragments" not in jobs
+    assert jobs.get("align") == shards and "fps" not in jobs
     grid_project.run("snakemake", "--cores", "2", PREPARE)
 
+    records = {p: p.stat().st_mtime_ns for p in (grid_project.root / "data/fps").rglob("*.record.json")}
     grid_project.add_clip("s2/pwij3p-GR", grid_clip("pwij3p"))
     jobs = planned_jobs(grid_project)
     assert {rule: jobs.get(rule) for rule in DATA_RULES} == {rule: 1 for rule in DATA_RULES}
+    grid_project.run("snakemake", "--cores", "2", PREPARE)
+    assert {p: p.stat().st_mtime_ns for p in records} == records, "a finished clip was redone"
+
+
+def test_a_crop_setting_reruns_no_landmark_detection(grid_project):
+    grid_project.run("snakemake", "--cores", "2", MOUTHS)
+    landmarks = {p: p.read_bytes() for p in (grid_project.root / "data/landmarks").rglob("*.npz")}
+    assert len(landmarks) == 2
+    for change in ({"mouth.width": 60, "mouth.height": 30}, {"mouth.frames": 50, "mouth.margin": 0.4}):
+        grid_project.set_params(**change)
+        jobs = planned_jobs(grid_project, MOUTHS)
+        assert jobs.get("mouth") and "landmarks" not in jobs and "fps" not in jobs, (change, jobs)
+        grid_project.run("snakemake", "--cores", "2", MOUTHS)
+    assert {p: p.read_bytes() for p in landmarks} == landmarks
+    crops = [np.load(p)["frames"].shape for p in (grid_project.root / "data/mouth").rglob("*.npz")]
+    assert crops == [(50, 30, 60, 3)] * 2
+    grid_project.set_params(**{"landmarks.redetect_interval": 10})
+    assert {"landmarks", "mouth"} <= set(planned_jobs(grid_project, MOUTHS))
 
 
 def test_dvc_experiments_and_metrics_diff(grid_project):

@@ -22,7 +22,7 @@ from lipflow.scoring import decode
 from tests.conftest import Project, ffmpeg, make_project
 
 pytestmark = pytest.mark.slow
-DATA_STAGES = ("synth", "fps", "fragments", "align", "align_convert", "mouth", "split")
+DATA_STAGES = ("synth", "fps", "align", "landmarks", "mouth", "split")
 EVAL_METRICS = "reports/eval/vanilla/metrics.json"
 MODEL = "models/vanilla/model.keras"
 BASELINE_RATE, EXPERIMENT_RATE = 0.01, 0.0001

@@ -23,8 +23,8 @@ CENTRE_WORST = 4.0  # px, any single frame (the centre is smoothed over a few fr
 
 
 def run_stages(project, *clips: str) -> dict[str, dict]:
-    """fps then mouth over every clip of the project; the mouth manifest rows by clip."""
-    for stage in ("fps", "mouth"):
+    """fps, landmarks and mouth over every clip of the project; the mouth manifest rows by clip."""
+    for stage in ("fps", "landmarks", "mouth"):
         assert cli.main([stage]) == 0
     with open(project.root / "reports/manifests/mouth.tsv", newline="") as handle:
         rows = {row["clip"]: row for row in csv.DictReader(handle, delimiter="\t")}

@@ -1,4 +1,4 @@
-"""The data-preparation stages (fps, fragments, align, align-convert) on real media."""
+"""The data-preparation stages (fps; align: fragments, aeneas and .align) on real media."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import wave
 import numpy as np
 import pytest
 
-from lipflow import alignfile, cli, layout, media
+from lipflow import alignfile, cli, layout, media, text
 from lipflow.files import read_json
 from lipflow.records import Record
 from tests.conftest import GRID_CLIPS, ffmpeg, grid_clip, speech_clip
 
 pytestmark = pytest.mark.slow
-STAGES = ("fps", "fragments", "align", "align-convert")
+STAGES = ("fps", "align")
 SPEECH_TOLERANCE = 0.25  # s: aeneas lets a word's last phone fade into the following silence
 
 
@@ -49,7 +49,7 @@ def test_grid_clips_in_english(project, capsys):
     for name in GRID_CLIPS:
         project.add_clip(f"s1/{name}-GR", grid_clip(name))
     summaries = run_all(capsys)
-    assert summaries["align-convert"] == "align_convert: 3 clips, 3 ok, 0 failed, 0 skipped"
+    assert summaries["align"] == "align: 3 clips, 3 ok, 0 failed, 0 skipped"
     for name, sentence in GRID_CLIPS.items():
         key = f"s1/{name}-GR"
         fps = record("fps", key).details
@@ -81,7 +81,8 @@ def test_italian_browser_recordings_at_30_and_29_97_fps(project, capsys):
         assert fps["input_container"].startswith({"webm": "matroska", "mp4": "mov"}[container])
         assert fps["input_avg_frame_rate"] == pytest.approx(eval(rate.replace("/", "/ ")), rel=0.01)
         assert fps["frames"] == pytest.approx(100, abs=1)
-        label = record("fragments", key).details["label"]
+        label = text.normalise(record("align", key).details["sentence"], "ita")
+        assert (project.root / f"data/align/{key}.fragments.txt").read_text().split() == ["sil", *label.split(), "sil"]
         segments = alignfile.read_align(project.root / f"data/align/{key}.align")
         assert alignfile.spoken_words(segments) == label.split()
 
@@ -108,15 +109,15 @@ def test_bad_inputs_are_reported_by_name_and_the_run_goes_on(project, capsys, tm
     capsys.readouterr()
 
     rows = {line.split("\t")[0]: line.split("\t") for line in
-            (project.root / "reports/manifests/align_convert.tsv").read_text().splitlines()[1:]}
+            (project.root / "reports/manifests/align.tsv").read_text().splitlines()[1:]}
     assert set(rows) == {"s1/18-OK", "s1/18-BROKEN", "s1/18-MUTE", "s1/18-EMPTY", "s1/99-AB", "s1/16-LONG"}
     assert rows["s1/18-OK"][3] == "ok"
     assert "fps failed: cannot decode" in rows["s1/18-BROKEN"][4]
     assert "fps failed: no audio stream" in rows["s1/18-MUTE"][4]
     assert "zero length" in rows["s1/18-EMPTY"][4]
     assert "not in the sentence table" in rows["s1/99-AB"][4]
-    assert "fragments failed: transcript" in rows["s1/16-LONG"][4] and "absolute_max_string_len" in rows["s1/16-LONG"][4]
-    assert rows["s1/16-LONG"][3] == "skipped"
+    assert rows["s1/16-LONG"][4].startswith("transcript") and "absolute_max_string_len" in rows["s1/16-LONG"][4]
+    assert rows["s1/16-LONG"][3] == "failed"
 
 
 def test_rerun_reuses_current_records_and_redoes_stale_ones(project, capsys, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from lipflow import mouthfile, params
 from lipflow.errors import StageError
-from lipflow.vision import mouths
+from lipflow.vision import landmarks, mouths
 from lipflow.vision.video import decode
 from tests.conftest import REPO, grid_clip
 
@@ -19,6 +19,12 @@ def settings(**changes) -> dict:
     return {**params.load(REPO / "params.yaml")["mouth"], "frames": T, **changes}
 
 
+def extract(frames: list[np.ndarray], **changes) -> mouths.Mouths:
+    """What the landmarks and mouth stages do to a clip's frames."""
+    points, found, tracking = landmarks.measure(frames, params.load(REPO / "params.yaml")["landmarks"])
+    return mouths.crop_frames(frames, points, found, settings(**changes), tracking)
+
+
 def grid_frames() -> list[np.ndarray]:
     return decode(grid_clip("sbwe5n"))
 
@@ -27,7 +33,7 @@ def test_a_short_face_gap_is_interpolated_a_long_one_fails():
     frames = grid_frames()
     for index in (30, 31, 32):
         frames[index] = np.zeros_like(frames[index])
-    result = mouths.extract_frames(frames, settings())
+    result = extract(frames)
     assert result.details["interpolated_frames"] == [30, 31, 32]
     assert list(np.flatnonzero(result.mask == mouths.INTERPOLATED)) == [30, 31, 32]
     before, after = result.landmarks_raw[29], result.landmarks_raw[33]
@@ -36,21 +42,21 @@ def test_a_short_face_gap_is_interpolated_a_long_one_fails():
     for index in range(30, 40):
         frames[index] = np.zeros_like(frames[index])
     with pytest.raises(StageError, match="no face in frames 30-39"):
-        mouths.extract_frames(frames, settings())
+        extract(frames)
 
 
 def test_short_clip_is_padded_long_clip_trimmed_by_the_rule():
     frames = grid_frames()
-    short = mouths.extract_frames(frames[:40], settings())
+    short = extract(frames[:40])
     assert short.frames.shape[0] == T and short.details["padded"] == T - 40
     assert (short.mask[40:] == mouthfile.PADDED).all() and (short.frames[40:] == short.frames[39]).all()
-    black = mouths.extract_frames(frames[:40], settings(pad="zeros"))
+    black = extract(frames[:40], pad="zeros")
     assert not black.frames[40:].any()
 
-    centre = mouths.extract_frames(frames, settings(frames=25, trim="centre"))
+    centre = extract(frames, frames=25, trim="centre")
     assert list(centre.source_frames) == list(range(25, 50)) and centre.details["trimmed"] == 50
 
 
 def test_grey_output_has_one_channel():
-    result = mouths.extract_frames(grid_frames()[:30], settings(channels=1, frames=30))
+    result = extract(grid_frames()[:30], channels=1, frames=30)
     assert result.frames.shape == (30, 50, 100, 1)

@@ -23,7 +23,7 @@ from .. import layout, shards
 from ..datasets import Clip
 from ..files import write_text
 from ..project import Project, UnknownClip, load
-from ..records import FAILED, SKIPPED, Manifest, Record, build_manifest, load_record, write_manifest
+from ..records import FAILED, Manifest, Record, build_manifest, load_record, write_manifest
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,6 @@ def _missing_clip(stage: str, key: str, reason: str) -> Record:
     whose generation failed: its record says so, and the run goes on."""
     record = Record(key, stage, FAILED, reason)
     record.save(layout.record(stage, key))
-    return record
-
-
-def not_needed_for_grid(stage: str, project: Project, clip: Clip) -> Record:
-    """GRID ships word alignments, so its clips skip the aeneas stages; the record says so and
-    the DAG stays the same for every dataset kind."""
-    record = Record(clip.key, stage, SKIPPED,
-                    f"not needed: GRID ships its word alignments (dataset.kind {project.params['dataset']['kind']})")
-    record.save(layout.record(stage, clip.key))
     return record
 
 

@@ -172,7 +172,7 @@ def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: 
     make_deterministic(training_seed(params))
     data = load_data(params, mouth_dir, split_tsv)
     task = make_task(params, data)
-    config = loop_config(params, split_tsv)
+    config = loop_config(params, data)
     kd_fingerprint = {key: value for key, value in kd.items() if key not in NOT_FINGERPRINTED}
     config = dataclasses.replace(config, fingerprint=fingerprint(config.fingerprint, kd_fingerprint))
     paths = run_paths(run)

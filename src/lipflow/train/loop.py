@@ -84,13 +84,15 @@ class RunPaths:
     model_dir: Path
     report_dir: Path
     checkpoints: Path = field(init=False)
+    best: Path = field(init=False)
     metrics: Path = field(init=False)
     history: Path = field(init=False)
     dvclive: Path = field(init=False)
     tensorboard: Path = field(init=False)
 
     def __post_init__(self):
-        derived = {"checkpoints": self.model_dir / "checkpoints", "metrics": self.report_dir / "metrics.json",
+        derived = {"checkpoints": self.model_dir / "checkpoints", "best": self.model_dir / "checkpoints" / "best",
+                   "metrics": self.report_dir / "metrics.json",
                    "history": self.report_dir / "history.tsv", "dvclive": self.report_dir / "dvclive",
                    "tensorboard": self.report_dir / "tensorboard"}
         for name, path in derived.items():
@@ -176,6 +178,7 @@ class Trainer:
             board.flush()
             self._write_reports(progress)
         live.end()
+        self._publish_best()
         return self._write_reports(progress)
 
     def _epoch(self, epoch: int) -> dict:
@@ -213,9 +216,16 @@ class Trainer:
         return row
 
     def _save_best(self, row: dict) -> None:
+        """Kept beside the checkpoints, which a rerun resumes from: Snakemake deletes a job's
+        declared outputs (the models) before rerunning it, even when it has nothing to retrain."""
         for file_name, model in self.task.best_models(row).items():
-            with atomic_path(self.paths.model_dir / file_name) as tmp:
+            with atomic_path(self.paths.best / file_name) as tmp:
                 model.save(tmp)
+
+    def _publish_best(self) -> None:
+        for saved in sorted(self.paths.best.glob("*.keras")):
+            with atomic_path(self.paths.model_dir / saved.name) as tmp:
+                shutil.copyfile(saved, tmp)
 
     def _write_reports(self, progress: dict) -> dict:
         history = progress["history"]

@@ -13,7 +13,7 @@ from .. import layout, splitfile
 from ..files import file_hash
 from ..models import Architecture, build, output_frames
 from ..params import ParamsError, fingerprint
-from .data import Augment, ClipData, check
+from .data import Augment, ClipData, check, clip_path
 from .loop import LoopConfig, RunPaths
 
 FLOAT16_POLICY = "mixed_float16"
@@ -74,15 +74,20 @@ def make_optimizer(params: dict) -> keras.optimizers.Optimizer:
     return optimizer
 
 
-def run_fingerprint(params: dict, split_tsv: Path) -> str:
+def run_fingerprint(params: dict, data: ClipData) -> str:
+    """Parameters and data a run depends on. The crops are hashed, not their params: a new crop
+    size, new landmarks or new clips change them, and checkpoints made on other crops must not
+    be resumed (a rerun on the same crops resumes)."""
     train = {key: value for key, value in params["train"].items() if key not in NOT_FINGERPRINTED}
-    return fingerprint(training_seed(params), params["model"], train, params["labels"], file_hash(split_tsv))
+    crops = [(e.clip, e.split, e.label, file_hash(clip_path(data.mouth_dir, e.clip)))
+             for e in (*data.train_examples, *data.val_examples)]
+    return fingerprint(training_seed(params), params["model"], train, params["labels"], crops)
 
 
-def loop_config(params: dict, split_tsv: Path) -> LoopConfig:
+def loop_config(params: dict, data: ClipData) -> LoopConfig:
     train = params["train"]
     return LoopConfig(train["epochs"], train["patience"], training_seed(params), train["keep_checkpoints"],
-                      params["dataset"]["language"], run_fingerprint(params, split_tsv))
+                      params["dataset"]["language"], run_fingerprint(params, data))
 
 
 def run_paths(run: str) -> RunPaths:

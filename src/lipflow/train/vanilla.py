@@ -56,4 +56,4 @@ def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: 
     make_deterministic(training_seed(params))
     data = load_data(params, mouth_dir, split_tsv)
     task = CTCTask(make_model(params, data), make_optimizer(params))
-    return Trainer(task, data, loop_config(params, split_tsv), run_paths(run)).fit(resume)
+    return Trainer(task, data, loop_config(params, data), run_paths(run)).fit(resume)
