@@ -31,16 +31,22 @@ PY
 stamp="$VENV/.lipflow-requirements"
 wanted="$(cat requirements/base.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-    echo "lipflow setup: installing Python packages into $VENV"
+    mkdir -p logs
+    log=logs/setup.log
+    echo "lipflow setup: installing Python packages into $VENV (pip's output: $log)"
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-    pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+    pip() {
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >>"$log" 2>&1 \
+            || { tail -n 40 "$log"; echo "lipflow setup: pip install $* failed (whole output: $log)" >&2; exit 1; }
+    }
+    : >"$log"
     # aeneas 1.7.3 builds its C extensions with numpy.distutils: numpy must be installed
     # first, the build must see it (no build isolation), and numpy.distutils needs an
     # older setuptools. numpy stays < 2 because aeneas calls numpy.fromstring.
-    "${pip[@]}" "setuptools==69.5.1" wheel "$(grep '^numpy==' requirements/base.txt)"
-    "${pip[@]}" --no-build-isolation "$(grep '^aeneas==' requirements/base.txt)"
-    "${pip[@]}" -r requirements/base.txt
-    "${pip[@]}" --no-deps --no-build-isolation -e .
+    pip "setuptools==69.5.1" wheel "$(grep '^numpy==' requirements/base.txt)"
+    pip --no-build-isolation "$(grep '^aeneas==' requirements/base.txt)"
+    pip -r requirements/base.txt
+    pip --no-deps --no-build-isolation -e .
     echo "$wanted" > "$stamp"
 fi
 echo "lipflow setup: ready ($("$VENV/bin/lipflow" --version))"
