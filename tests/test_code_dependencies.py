@@ -44,7 +44,8 @@ def edit(project, relative: str) -> None:
 
 
 def planned_mouth_jobs(project) -> str:
-    return project.run("snakemake", "--dry-run", "--cores", "2", MOUTH_MANIFEST).stdout
+    """The dry run with each job's reasons (the project's default profile keeps them quiet)."""
+    return project.run("snakemake", "--dry-run", "--workflow-profile", "none", "--cores", "2", MOUTH_MANIFEST).stdout
 
 
 def test_editing_a_module_reached_through_imports_reruns_the_stage(copy_first):

@@ -19,10 +19,10 @@ def settings(**changes) -> dict:
     return {**params.load(REPO / "params.yaml")["mouth"], "frames": T, **changes}
 
 
-def extract(frames: list[np.ndarray], **changes) -> mouths.Mouths:
+def extract(video: list[np.ndarray], **changes) -> mouths.Mouths:
     """What the landmarks and mouth stages do to a clip's frames."""
-    points, found, tracking = landmarks.measure(frames, params.load(REPO / "params.yaml")["landmarks"])
-    return mouths.crop_frames(frames, points, found, settings(**changes), tracking)
+    points, found, tracking = landmarks.measure(video, params.load(REPO / "params.yaml")["landmarks"])
+    return mouths.crop_frames(video, points, found, settings(**changes), tracking)
 
 
 def grid_frames() -> list[np.ndarray]:
