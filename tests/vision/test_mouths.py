@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.ndimage import uniform_filter1d
 
 from lipflow import mouthfile, params
 from lipflow.errors import StageError
@@ -60,3 +64,10 @@ def test_short_clip_is_padded_long_clip_trimmed_by_the_rule():
 def test_grey_output_has_one_channel():
     result = extract(grid_frames()[:30], channels=1, frames=30)
     assert result.frames.shape == (30, 50, 100, 1)
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 120), st.integers(1, 4)),
+              elements=st.floats(-1e4, 1e4, allow_nan=False)), st.integers(1, 30))
+def test_moving_average_is_scipys_uniform_filter_bit_for_bit(values, window):
+    expected = uniform_filter1d(values, window, axis=0, mode="nearest")
+    assert np.array_equal(mouths.moving_average(values, window), expected)
