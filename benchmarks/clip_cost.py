@@ -1,8 +1,8 @@
 """What a clip costs each per-clip stage, and what planning a GRID-size dataset costs.
 
-Part 1, cost per clip. In a throw-away project with a small embedded corpus (by default 2
-speakers x 12 sentences = 24 clips, about one shard of the default corpus), every per-clip
-stage runs twice over the same clips:
+Part 1, cost per clip. In a throw-away project with a small embedded corpus (by default 4
+speakers x 12 sentences = 48 clips, about one shard of the default corpus's 4), every per-clip
+stage runs twice over the same clips, ``--repeats`` times (the medians count):
 
     job    the command a Snakemake job runs (``lipflow <stage> --shard 0of1 --force``) in a
            fresh process: interpreter start, imports, params, discovery, models, the clips
@@ -21,8 +21,8 @@ target) and of ``dvc status``, and the jobs planned. The baseline, measured in t
 on the smallest size, is the engine's own floor for one job per clip: a Snakefile of six
 chained ``touch`` rules per clip. Linear growth means seconds per 1 000 clips stays flat.
 
-Run from the repository root: ``python benchmarks/clip_cost.py`` (about 5 minutes on 2 cores;
-``--sizes 990`` for a quick look). Prints tables, then one JSON line.
+Run from the repository root: ``python benchmarks/clip_cost.py`` (about 5 minutes on 2 cores
+with one repeat; ``--sizes 990`` for a quick look at planning). Prints tables, then one JSON line.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,7 +96,7 @@ def warm_cost(folder: Path, stage: str) -> tuple[float, int]:
     return cpu_seconds() - start, len(items)
 
 
-def clip_costs(speakers: int, sentences: int) -> dict[str, dict]:
+def clip_costs(speakers: int, sentences: int, repeats: int) -> dict[str, dict]:
     folder = Path(tempfile.mkdtemp(prefix="lipflow-bench-cost-")) / "project"
     folder.mkdir()
     here = Path.cwd()
@@ -106,9 +107,13 @@ def clip_costs(speakers: int, sentences: int) -> dict[str, dict]:
         (folder / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
         costs = {}
         for stage in PER_CLIP_STAGES:
-            job = job_cost(folder, stage)
-            warm, clips = warm_cost(folder, stage)
-            os.chdir(here)
+            jobs, warms = [], []
+            for _ in range(repeats):
+                jobs.append(job_cost(folder, stage))
+                warm, clips = warm_cost(folder, stage)
+                warms.append(warm)
+                os.chdir(here)
+            job, warm = statistics.median(jobs), statistics.median(warms)
             costs[stage] = {"clips": clips, "job_s_per_clip": round(job / clips, 4),
                             "warm_s_per_clip": round(warm / clips, 4),
                             "overhead_share": round(max(job - warm, 0.0) / job, 3)}
@@ -197,7 +202,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    parser.add_argument("--speakers", type=int, default=2, help="part 1: synthetic speakers (default: %(default)s)")
+    parser.add_argument("--speakers", type=int, default=4, help="part 1: synthetic speakers (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=1, help="part 1: runs of each stage both ways (default: %(default)s)")
     parser.add_argument("--sentences", type=int, default=12, help="part 1: sentences each says (default: %(default)s)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[GRID_SPEAKERS * n for n in PER_SPEAKER],
                         help="part 2: placeholder clips, multiples of 33 (default: %(default)s)")
@@ -206,11 +212,12 @@ def main() -> None:
     if any(size % GRID_SPEAKERS for size in args.sizes):
         parser.error(f"--sizes: multiples of {GRID_SPEAKERS} (clips per speaker x {GRID_SPEAKERS} speakers)")
 
-    costs = {} if args.skip_costs else clip_costs(args.speakers, args.sentences)
+    costs = {} if args.skip_costs else clip_costs(args.speakers, args.sentences, args.repeats)
     rows, baseline = planning(tuple(sorted(size // GRID_SPEAKERS for size in args.sizes)))
 
     if costs:
-        print(f"cost per clip, CPU seconds ({next(iter(costs.values()))['clips']} clips, one shard)")
+        print(f"cost per clip, CPU seconds ({next(iter(costs.values()))['clips']} clips, one shard, "
+              f"median of {args.repeats})")
         print(f"{'stage':<11}{'job':>9}{'warm':>9}{'overhead':>10}")
         for stage, row in costs.items():
             print(f"{stage:<11}{row['job_s_per_clip']:>9.3f}{row['warm_s_per_clip']:>9.3f}{row['overhead_share']:>10.1%}")

@@ -10,7 +10,6 @@ growing dataset doubles it each shard splits in two instead of reshuffling.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 
 from .errors import LipflowError
@@ -24,12 +23,13 @@ class ShardError(LipflowError, ValueError):
 
 
 def count(clips: int, settings: dict) -> int:
-    """Shards per stage: ``shards.count``, or for ``auto`` one per ``clips_per_shard`` clips,
-    rounded up to a power of two and capped at ``max_count``."""
+    """Shards per stage: ``shards.count``, or for ``auto`` the largest power of two that leaves
+    at least ``clips_per_shard`` clips per shard on average (so a job's start-up and model
+    loading stay a small share of it), at most ``max_count``."""
     if settings["count"] != "auto":
         return settings["count"]
-    wanted = max(1, math.ceil(clips / settings["clips_per_shard"]))
-    return min(1 << (wanted - 1).bit_length(), settings["max_count"])
+    fitting = clips // settings["clips_per_shard"]
+    return min(1 << (fitting.bit_length() - 1) if fitting else 1, settings["max_count"])
 
 
 def index_of(clip_key: str, shards: int) -> int:
