@@ -7,15 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source .venv/bin/activate
-snakemake --cores "$(nproc)" "$@" 2>&1 | awk '
-    /^Select jobs to execute\.\.\.$|^Execute [0-9]+ jobs\.\.\.$|^Finished jobid: |^\[[A-Z][a-z][a-z] .*[0-9]\]$/ { next }
-    /^[0-9]+ of [0-9]+ steps \([0-9]+%\) done$/ {
-        percent = $0; sub(/.*\(/, "", percent); sub(/%.*/, "", percent)
-        if (int(percent / 10) <= shown) next
-        shown = int(percent / 10)
-    }
-    { print; fflush() }
-' shown=-1
+# Python, not awk: mawk reads a pipe in blocks, so nothing would show until the end.
+snakemake --cores "$(nproc)" "$@" 2>&1 | python -u -c '
+import re, sys
+shown = -1
+for line in sys.stdin:
+    if re.match(r"Select jobs to execute|Execute \d+ jobs|Finished jobid: |\[\w{3} .*\d\]$", line):
+        continue
+    step = re.match(r"\d+ of \d+ steps \((\d+)%\) done", line)
+    if step and int(step[1]) // 10 <= shown:
+        continue
+    shown = int(step[1]) // 10 if step else shown
+    sys.stdout.write(line)
+'
 echo "Clips per stage (reports/manifests/<stage>.tsv says which failed and why):"
 cat logs/manifest/*.log 2>/dev/null || true
 echo "Results: reports/results.md"
