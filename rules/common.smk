@@ -14,6 +14,13 @@ try:
 except lipflow.params.ParamsError as error:
     raise WorkflowError(f"bad parameters in {PARAMS_FILE}: {error}")
 PARAMS = PROJECT.params
+if config:
+    raise WorkflowError(
+        f"snakemake --config is not read ({', '.join(sorted(config))}): every parameter comes from "
+        f"{PARAMS_FILE}, which Snakemake, DVC and the lipflow CLI share and every job re-reads. Edit "
+        f"{PARAMS_FILE} (only the jobs that depend on the change rerun), or run a variant without editing "
+        "it with `dvc exp run -S train.learning_rate=0.0005`."
+    )
 
 wildcard_constraints:
     shard=r"\d+of\d+",
@@ -64,6 +71,10 @@ def all_shard_lists(stage):
 
 def shard_log(stage):
     return str(layout.log(stage, "{shard}"))
+
+
+def shard_benchmark(stage):
+    return str(layout.benchmark(stage, "{shard}"))
 
 
 def stage_params(stage):

@@ -13,6 +13,8 @@ rule synth:
         **stage_params("synth"),
     log:
         shard_log("synth"),
+    benchmark:
+        shard_benchmark("synth"),
     threads: stage_threads("synth")
     resources:
         **stage_resources("synth"),

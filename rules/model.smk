@@ -17,6 +17,8 @@ rule train:
         **stage_params("train"),
     log:
         str(layout.log("train")),
+    benchmark:
+        str(layout.benchmark("train")),
     threads: stage_threads("train")
     resources:
         **stage_resources("train"),
@@ -41,6 +43,8 @@ rule evaluate:
         **stage_params("evaluate"),
     log:
         str(layout.log("evaluate")),
+    benchmark:
+        str(layout.benchmark("evaluate")),
     threads: stage_threads("evaluate")
     resources:
         **stage_resources("evaluate"),
@@ -66,6 +70,8 @@ rule train_kd:
         **stage_params("train_kd"),
     log:
         str(layout.log("train_kd")),
+    benchmark:
+        str(layout.benchmark("train_kd")),
     threads: stage_threads("train_kd")
     resources:
         **stage_resources("train_kd"),
@@ -90,6 +96,8 @@ rule evaluate_kd:
         **stage_params("evaluate_kd"),
     log:
         str(layout.log("evaluate_kd")),
+    benchmark:
+        str(layout.benchmark("evaluate_kd")),
     threads: stage_threads("evaluate_kd")
     resources:
         **stage_resources("evaluate_kd"),
@@ -117,6 +125,8 @@ rule experiment:
         **stage_params("experiment"),
     log:
         str(layout.log("experiment")),
+    benchmark:
+        str(layout.benchmark("experiment")),
     threads: stage_threads("experiment")
     resources:
         **stage_resources("experiment"),
@@ -140,6 +150,8 @@ rule results:
         **stage_params("results"),
     log:
         str(layout.log("results")),
+    benchmark:
+        str(layout.benchmark("results")),
     threads: stage_threads("results")
     resources:
         **stage_resources("results"),

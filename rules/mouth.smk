@@ -13,6 +13,8 @@ rule landmarks:
         **stage_params("landmarks"),
     log:
         shard_log("landmarks"),
+    benchmark:
+        shard_benchmark("landmarks"),
     threads: stage_threads("landmarks")
     resources:
         **stage_resources("landmarks"),
@@ -34,6 +36,8 @@ rule mouth:
         **stage_params("mouth"),
     log:
         shard_log("mouth"),
+    benchmark:
+        shard_benchmark("mouth"),
     threads: stage_threads("mouth")
     resources:
         **stage_resources("mouth"),
@@ -55,6 +59,8 @@ rule split:
         **stage_params("split"),
     log:
         str(layout.log("split")),
+    benchmark:
+        str(layout.benchmark("split")),
     threads: stage_threads("split")
     resources:
         **stage_resources("split"),

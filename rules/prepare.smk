@@ -14,6 +14,8 @@ rule fps:
         **stage_params("fps"),
     log:
         shard_log("fps"),
+    benchmark:
+        shard_benchmark("fps"),
     threads: stage_threads("fps")
     resources:
         **stage_resources("fps"),
@@ -34,6 +36,8 @@ rule align:
         **stage_params("align"),
     log:
         shard_log("align"),
+    benchmark:
+        shard_benchmark("align"),
     threads: stage_threads("align")
     resources:
         **stage_resources("align"),
@@ -54,6 +58,8 @@ rule manifest:
         command=lambda wildcards: pipeline.STAGES[wildcards.stage].command,
     log:
         str(layout.log("manifest", "{stage}")),
+    benchmark:
+        str(layout.benchmark("manifest", "{stage}")),
     conda:
         "../envs/lipflow.yaml"
     shell:
@@ -70,6 +76,8 @@ rule alignment_report:
         **stage_params("alignment_report"),
     log:
         str(layout.log("alignment_report")),
+    benchmark:
+        str(layout.benchmark("alignment_report")),
     threads: stage_threads("alignment_report")
     resources:
         **stage_resources("alignment_report"),

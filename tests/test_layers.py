@@ -21,7 +21,7 @@ FLOORS = [
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
     {"synth", "train", "evaluate", "realspeech"},
-    {"experiment", "predict", "recorder", "results"},
+    {"experiment", "predict", "recorder", "results", "timings"},
     {"stages"},
     {"pipeline"},
     {"cli"},

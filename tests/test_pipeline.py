@@ -117,3 +117,21 @@ def test_per_clip_dvc_outputs_persist_for_resume(dvc_stages):
         if spec.per_clip:
             data_outs = [o for o in dvc_stages[name]["outs"] if isinstance(o, dict) and next(iter(o)).startswith("data/")]
             assert data_outs and all(next(iter(o.values())).get("persist") for o in data_outs), name
+
+
+def test_snakemake_config_overrides_are_refused_with_the_way_to_change_a_param(project):
+    """params.yaml is the one source the jobs read: a --config value would be silently ignored."""
+    for override, named in (("train={learning_rate: 0.1}", "train"), ("epochs=5", "epochs")):
+        result = project.run("snakemake", "--dry-run", "--cores", "1", "--config", override, check=False)
+        assert result.returncode != 0
+        assert f"snakemake --config is not read ({named})" in result.stdout + result.stderr
+        assert "dvc exp run -S" in result.stdout + result.stderr
+    assert project.run("snakemake", "--dry-run", "--cores", "1").returncode == 0
+
+
+def test_every_rule_keeps_a_log_and_a_benchmark(snakemake_rules):
+    for name, rule in snakemake_rules.items():
+        if name in SNAKEMAKE_ONLY - {"manifest"}:
+            continue
+        assert [str(p) for p in rule.log][0].startswith(f"{layout.LOGS}/"), name
+        assert str(rule.benchmark).endswith(".benchmark.tsv"), name

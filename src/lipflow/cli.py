@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--check", action="store_true", help="only say whether dvc.yaml is what the table gives (exit 1 if not)")
     sub.set_defaults(handler=_run_dvc_yaml)
 
+    sub = commands.add_parser("timings", help="where the last Snakemake runs' time went, per rule (logs/*/*.benchmark.tsv)",
+                              description="Sums the benchmark file Snakemake writes for every job: jobs, wall and CPU "
+                                          "seconds and peak memory per rule, as Snakemake samples them (short-lived "
+                                          "child processes such as ffmpeg may be missed from CPU seconds). A job "
+                                          "rerun later replaces its file.")
+    sub.add_argument("--logs", default=str(layout.LOGS), help="folder of the job logs (default: %(default)s)")
+    sub.set_defaults(handler=_run_timings)
+
     sub = commands.add_parser("check-params", help="validate the parameter file and exit")
     sub.set_defaults(handler=lambda args: f"{args.params}: ok")
     return parser
@@ -143,6 +151,15 @@ def _run_preview(args) -> str:
 
     dest = Path(args.out) if args.out else layout.MOUTH_PREVIEWS / f"{args.clip}.png"
     return str(sheet.preview(args.clip, dest, args.columns))
+
+
+def _run_timings(args) -> str:
+    from . import timings
+
+    rows = timings.summarise(Path(args.logs))
+    if not rows:
+        raise LipflowError(f"no benchmark files under {args.logs}/: run snakemake first")
+    return timings.table(rows)
 
 
 def _run_dvc_yaml(args) -> str:

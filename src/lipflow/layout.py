@@ -28,7 +28,8 @@ SHARDS = DATA / "shards"
 SPLIT_TABLE = STAGE_DIRS["split"] / "split.tsv"
 
 LOGS = Path("logs")
-"""Snakemake job logs (``<rule>/<job>.log``): what a job printed, kept off the console."""
+"""Snakemake job logs (``<rule>/<job>.log``): what a job printed, kept off the console; and
+each job's benchmark (``<rule>/<job>.benchmark.tsv``), which ``lipflow timings`` sums."""
 MANIFESTS = REPORTS / "manifests"
 METRICS = REPORTS / "metrics"
 ALIGNMENT_METRICS = METRICS / "alignment.json"
@@ -79,6 +80,11 @@ def shard_list(stage: str, shard: str) -> Path:
 
 def log(rule: str, job: str = "") -> Path:
     return LOGS / rule / f"{job or rule}.log"
+
+
+def benchmark(rule: str, job: str = "") -> Path:
+    """Snakemake's measurement of one job (wall and CPU seconds, peak memory), beside its log."""
+    return LOGS / rule / f"{job or rule}.benchmark.tsv"
 
 
 def manifest(stage: str) -> Path:
