@@ -162,7 +162,7 @@ def tts_cases(params: dict, folder: Path, kind: str, language: str, speakers: in
     params = copy.deepcopy(params)
     params["dataset"].update(kind=kind, language=language,
                              sentences="builtin:grid" if kind == "grid_synthetic" else "builtin:italian")
-    params["synth"].update(speakers=speakers, extra_sentences=None, grid_clips_per_speaker=per_speaker,
+    params["synth"].update(speakers=speakers, extra_sentences=None, sentences_per_speaker=per_speaker,
                            sentence_ids=["0", "3", "6", "12", "14", "16"][:per_speaker])
     root = folder / kind
     cases = []

@@ -44,6 +44,7 @@ from pathlib import Path
 import yaml
 from snakemake_cores import REPO, make_project
 
+from lipflow import grid
 from lipflow import project as project_mod
 from lipflow.synth import corpus
 from lipflow.synth.plan import planned_clips
@@ -137,7 +138,7 @@ def grid_placeholders(folder: Path, per_speaker: int) -> int:
     for speaker in range(1, GRID_SPEAKERS + 1):
         videos = folder / "grid" / f"s{speaker}"
         videos.mkdir(parents=True)
-        for code in corpus.grid_codes(params["seed"], speaker, per_speaker):
+        for code in corpus.drawn_sentences(params["seed"], speaker, list(grid.sentence_table()), per_speaker):
             (videos / f"{code}.mpg").touch()
     for command in (["git", "init", "-q"], ["dvc", "init", "-q"]):
         subprocess.run(command, cwd=folder, env=lipflow_env(), check=True, capture_output=True)

@@ -131,7 +131,7 @@ def project(tmp_path, monkeypatch) -> Project:
 # Params of the embedded corpus (the synth stage and lipflow.synth.plan), in a folder of their own.
 ITALIAN_CORPUS = {"dataset": {"kind": "synthetic"}, "synth": {"speakers": 2, "sentence_ids": ["13", "18"]}}
 GRID_CORPUS = {"dataset": {"kind": "grid_synthetic", "sentences": "builtin:grid", "language": "eng"},
-               "synth": {"speakers": 3, "grid_clips_per_speaker": 1, "grid_misplaced_alignments": [[2, 3], [1, 9]]}}
+               "synth": {"speakers": 3, "sentences_per_speaker": 1, "grid_misplaced_alignments": [[2, 3], [1, 9]]}}
 GRID_FOLDERS = {1: 1, 2: 3, 3: 2}
 """GRID_CORPUS speaker -> the folder its alignments are written into: s2's and s3's swapped, [1, 9] inert."""
 

@@ -38,10 +38,14 @@ def test_experiment_trains_each_method_per_seed_and_reports(tmp_path, monkeypatc
 
     assert "| val | beam | vanilla |" in text and "| val | beam | kd |" in text
     report = yaml.safe_load((tmp_path / "reports/experiments/kd_vs_vanilla.json").read_text())
-    table = report["methods"]
+    entry = report["protocols"]["split"]
+    table = entry["methods"]
     assert table["vanilla"]["val"]["greedy"]["runs"] == 3 and "cer_std" in table["kd"]["val"]["beam"]
     assert report["seeds"] == [1, 2, 3]
-    beam_cer = next(row for row in report["comparisons"]
+    for who in ("floor", "vanilla", "kd"):
+        numbers = entry["estimates"]["val"][who]
+        assert numbers["cer_low"] <= numbers["cer"] <= numbers["cer_high"]
+    beam_cer = next(row for row in entry["comparisons"]
                     if (row["split"], row["decoder"], row["measure"]) == ("val", "beam", "cer"))
     assert beam_cer["low"] <= beam_cer["difference"] <= beam_cer["high"]
     assert beam_cer["difference"] == pytest.approx(beam_cer["kd"] - beam_cer["vanilla"], abs=1e-9)

@@ -91,7 +91,7 @@ def test_grid_copy_goes_from_shipped_alignments_to_an_evaluated_model(grid_copy)
 
 SYNTHETIC = {
     "dataset.kind": "grid_synthetic", "dataset.root": "data/corpus", "dataset.sentences": "builtin:grid",
-    "dataset.language": "eng", "synth.speakers": 3, "synth.grid_clips_per_speaker": 3,
+    "dataset.language": "eng", "synth.speakers": 3, "synth.sentences_per_speaker": 3,
     "synth.grid_misplaced_alignments": [[2, 3]], "split.val_fraction": 0.25, "split.test_fraction": 0.25,
     **{key: value for key, value in TINY.items() if key.startswith(("model.", "train.", "evaluate."))},
 }

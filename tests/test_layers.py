@@ -15,7 +15,7 @@ from tests.conftest import REPO
 PACKAGE = REPO / "src" / "lipflow"
 FLOORS = [
     {"errors", "layout", "files", "codedeps"},
-    {"text", "params", "alignfile", "mouthfile", "landmarkfile", "splitfile", "shards"},
+    {"text", "params", "alignfile", "mouthfile", "landmarkfile", "splitfile", "shards", "grammars"},
     {"grid", "media"},
     {"datasets"},
     {"project", "records"},

@@ -87,11 +87,24 @@ def test_synthetic_corpus_and_recordings_have_separate_roots(tmp_path):
         params.validate(data, base=tmp_path)
 
 
+def test_a_grammar_table_needs_a_count_and_a_pool_needs_a_grammar(tmp_path):
+    data = repo_params()
+    data["dataset"].update(sentences="builtin:italian_grid")
+    with pytest.raises(params.ParamsError, match="synth.sentences_per_speaker: builtin:italian_grid has tens of thousands"):
+        params.validate(data, base=tmp_path)
+    data["synth"]["sentence_pool"] = 60
+    assert params.validate(data, base=tmp_path)["synth"]["sentences_per_speaker"] is None
+    data["dataset"].update(sentences="builtin:italian")
+    with pytest.raises(params.ParamsError, match="synth.sentence_pool: draws from a grammar table"):
+        params.validate(data, base=tmp_path)
+
+
 @pytest.mark.parametrize("kind, sentences, language, frames", [
     ("synthetic", "builtin:italian", "ita", 100), ("grid_synthetic", "builtin:grid", "eng", 75),
 ])
 def test_auto_frames_follow_the_dataset(tmp_path, kind, sentences, language, frames):
     data = repo_params()
     data["dataset"].update(kind=kind, sentences=sentences, language=language)
+    data["synth"]["sentences_per_speaker"] = 20
     assert data["mouth"]["frames"] == "auto"
     assert params.validate(data, base=tmp_path)["mouth"]["frames"] == frames

@@ -13,15 +13,18 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from . import grid
+from . import grammars, grid
 from .errors import LipflowError
-from .params import BUILTIN_PREFIX, GRID_SENTENCES, is_grid, is_synthetic
+from .params import BUILTIN_PREFIX, GRID_SENTENCES, ITALIAN_GRAMMAR_SENTENCES, is_grid, is_synthetic
 
 PACKAGE_DATA = ("resources",)
 """The built-in sentence tables: a stage that reads sentences depends on them."""
+GRAMMARS = {GRID_SENTENCES: grid.GRAMMAR, ITALIAN_GRAMMAR_SENTENCES: grammars.ITALIAN}
+"""The built-in tables a slot grammar generates."""
 CLIP_NAME = re.compile(r"^(?P<sentence_id>[^-]+)-(?P<initials>.+)$")
 
 
@@ -54,8 +57,8 @@ class Rejected:
 
 def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
     """Sentence table ``id -> text`` from ``builtin:<name>`` or a TSV file (columns id, text)."""
-    if spec == GRID_SENTENCES:
-        return dict(grid.sentence_table())
+    if spec in GRAMMARS:
+        return dict(_grammar_table(spec))
     if spec.startswith(BUILTIN_PREFIX):
         name = spec[len(BUILTIN_PREFIX):]
         text = resources.files("lipflow").joinpath(f"resources/sentences_{name}.tsv").read_text(encoding="utf-8")
@@ -65,6 +68,11 @@ def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
     if not rows or not {"id", "text"} <= set(rows[0]):
         raise DatasetError(f"{spec}: a sentence table needs a header with columns 'id' and 'text'")
     return {row["id"].strip(): row["text"].strip() for row in rows}
+
+
+@lru_cache(maxsize=2)
+def _grammar_table(spec: str) -> dict[str, str]:
+    return grammars.sentences(GRAMMARS[spec])
 
 
 def extra_sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:

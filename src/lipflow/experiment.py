@@ -17,11 +17,12 @@ from statistics import mean, stdev
 
 import pandas as pd
 
-from . import layout
+from . import layout, splitfile
 from .evaluate import run as evaluate_run
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decode, intervals, metrics
+from .splitting import assign
 
 METHODS = ("vanilla", "kd")
 RUN_PREFIX = "experiment"
@@ -30,16 +31,38 @@ MEASURES = ("cer", "wer")
 UNITS = {"cer": "chars", "wer": "words"}
 
 
-def run_name(method: str, seed: int) -> str:
-    return f"{RUN_PREFIX}/{method}-s{seed}"
+PROJECT_SPLIT = "split"
+"""The protocol that is the project's own split (``split.mode``, as the split stage wrote it)."""
+FLOORS = ("floor_most_frequent", "floor_nearest_clip")
 
 
-def train_one(params: dict, method: str, seed: int) -> None:
+def run_name(method: str, seed: int, protocol: str = PROJECT_SPLIT) -> str:
+    prefix = RUN_PREFIX if protocol == PROJECT_SPLIT else f"{RUN_PREFIX}/{protocol}"
+    return f"{prefix}/{method}-s{seed}"
+
+
+def protocol_split(params: dict, protocol: str) -> Path:
+    """The split table of ``protocol``: the project's, or the same clips re-split in that mode
+    (same seed and fractions) into ``data/split/protocols/<mode>.tsv``."""
+    if protocol == PROJECT_SPLIT:
+        return layout.SPLIT_TABLE
+    rows = splitfile.read(layout.SPLIT_TABLE)
+    for row in rows:
+        if not row.reason:
+            row.split = splitfile.EXCLUDED
+    assign(rows, {**params["split"], "mode": protocol}, params["seed"])
+    dest = layout.protocol_split_table(protocol)
+    splitfile.write(dest, rows)
+    return dest
+
+
+def train_one(params: dict, method: str, seed: int, protocol: str = PROJECT_SPLIT,
+              split_tsv: Path = layout.SPLIT_TABLE) -> None:
     from .train import kd, vanilla  # TensorFlow loads only here
 
     seeded = {**params, "train": {**params["train"], "seed": seed}}
     trainer = vanilla.train if method == "vanilla" else kd.train
-    trainer(seeded, run_name(method, seed))
+    trainer(seeded, run_name(method, seed, protocol), split_tsv=split_tsv)
 
 
 def aggregate(results: dict[str, list[dict]]) -> dict:
@@ -96,13 +119,13 @@ def comparison_lines(comparisons: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = ()) -> str:
+def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = (), mode: str | None = None) -> str:
     lines = [
-        "# Vanilla vs online knowledge distillation",
+        f"## Vanilla vs online knowledge distillation, split mode {mode or params['split']['mode']}",
         "",
         f"Seeds {', '.join(map(str, seeds))} (train.seed of each run); model variant {params['model']['variant']}, "
         f"KD peers {', '.join(params['kd']['peers'])}, lambda {params['kd']['lambda']}, "
-        f"T {params['kd']['temperature']}; split mode {params['split']['mode']}. "
+        f"T {params['kd']['temperature']}. "
         "Mean and sample standard deviation over the seeds; the KD row is the best student of each cohort, "
         "chosen on val.",
         "",
@@ -121,25 +144,97 @@ def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict
     return "\n".join(lines) + "\n"
 
 
-def run(project: Project) -> str:
-    """Train and evaluate every (method, seed), write the report; returns its markdown."""
+def evaluated(project: Project, name: str, split_tsv: Path) -> dict:
+    """The run's metrics, evaluating it unless its report is newer than its best model and split."""
+    report = layout.eval_reports(name) / "metrics.json"
+    model = layout.best_model(name)
+    if not report.is_file() or report.stat().st_mtime < max(model.stat().st_mtime, split_tsv.stat().st_mtime):
+        evaluate_run.evaluate(project, model, name, split_tsv)
+    return read_json(report)
+
+
+def run_protocol(project: Project, protocol: str) -> dict:
+    """Every (seed, method) of one protocol, trained (or resumed) and evaluated; its report entry."""
     params = project.params
     seeds = params["experiment"]["seeds"]
+    split_tsv = protocol_split(params, protocol)
     results: dict[str, list[dict]] = {method: [] for method in METHODS}
     scores: dict[str, list[dict]] = {method: [] for method in METHODS}
     for seed in seeds:
         for method in METHODS:
-            name = run_name(method, seed)
-            train_one(params, method, seed)
-            evaluate_run.evaluate(project, layout.best_model(name), name)
-            results[method].append(read_json(layout.eval_reports(name) / "metrics.json"))
+            name = run_name(method, seed, protocol)
+            train_one(params, method, seed, protocol, split_tsv)
+            results[method].append(evaluated(project, name, split_tsv))
             scores[method].append(run_scores(name, project.language))
-    table = aggregate(results)
-    comparisons = compare(scores, params["evaluate"]["bootstrap_resamples"], params["seed"])
-    text = markdown(table, seeds, params, comparisons)
-    write_json(report_path(".json"), {"seeds": seeds, "methods": table, "comparisons": comparisons})
+    resamples, seed = params["evaluate"]["bootstrap_resamples"], params["seed"]
+    return {
+        "split_table": str(split_tsv),
+        "methods": aggregate(results),
+        "comparisons": compare(scores, resamples, seed),
+        "estimates": estimates(results["vanilla"][0], scores, resamples, seed),
+    }
+
+
+def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: int) -> dict:
+    """split -> {floor, vanilla, kd} -> {cer, cer_low, cer_high, wer, ...}: the floor is the better
+    trivial reader (lower CER; it does not depend on the training seed), each method's mean over
+    seeds with its seeds-then-clips interval (beam decoder)."""
+    table = {}
+    for split, decoders in first.items():
+        if not isinstance(decoders, dict) or decode.BEAM not in decoders:
+            continue
+        floor_name = min((name for name in FLOORS if name in decoders), key=lambda name: decoders[name]["cer"])
+        row = {"floor": {"reader": floor_name, **{key: decoders[floor_name][key] for measure in MEASURES
+                                                  for key in (measure, f"{measure}_low", f"{measure}_high")}}}
+        for method, runs in scores.items():
+            entry = {}
+            for measure, unit in UNITS.items():
+                estimate = intervals.seeds_interval([run[(split, decode.BEAM)] for run in runs], unit, resamples, seed)
+                entry.update({measure: estimate.estimate, f"{measure}_low": estimate.low, f"{measure}_high": estimate.high})
+            row[method] = entry
+        table[split] = row
+    return table
+
+
+def run(project: Project) -> str:
+    """Train and evaluate every (protocol, method, seed), write the report; returns its markdown."""
+    params = project.params
+    seeds = params["experiment"]["seeds"]
+    report = {"seeds": seeds, "protocols": {}}
+    texts = []
+    for protocol in params["experiment"]["protocols"]:
+        entry = run_protocol(project, protocol)
+        report["protocols"][protocol] = entry
+        mode = params["split"]["mode"] if protocol == PROJECT_SPLIT else protocol
+        texts.append(markdown(entry["methods"], seeds, params, entry["comparisons"], mode))
+        write_json(report_path(".json"), report)
+    text = protocol_table(report["protocols"], params) + "\n" + "\n".join(texts)
     write_text(report_path(".md"), text)
     return text
+
+
+def protocol_table(protocols: dict, params: dict) -> str:
+    """Protocols x {floor, vanilla, KD} on the test split: CER and WER with 95% intervals."""
+    lines = ["# Does online distillation help? Test split, beam decoder", "",
+             f"Seeds {', '.join(map(str, params['experiment']['seeds']))}. Floor: the better trivial reader on "
+             "the same split. Vanilla and KD: mean over seeds, 95% interval resampling seeds, then clips.", "",
+             "| protocol | floor CER | vanilla CER | KD CER | floor WER | vanilla WER | KD WER | KD - vanilla CER |",
+             "|---|---|---|---|---|---|---|---|"]
+    for protocol, entry in protocols.items():
+        test = entry["estimates"].get("test")
+        if test is None:
+            continue
+        mode = params["split"]["mode"] if protocol == PROJECT_SPLIT else protocol
+        difference = next(row for row in entry["comparisons"]
+                          if row["split"] == "test" and row["decoder"] == decode.BEAM and row["measure"] == "cer")
+        cells = [_with_interval(test[who], measure) for measure in MEASURES for who in ("floor", "vanilla", "kd")]
+        lines.append(f"| {mode} | " + " | ".join(cells) + f" | {100 * difference['difference']:+.2f} "
+                     f"[{100 * difference['low']:+.2f}, {100 * difference['high']:+.2f}]: {difference['verdict']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _with_interval(entry: dict, measure: str) -> str:
+    return f"{100 * entry[measure]:.1f} [{100 * entry[f'{measure}_low']:.1f}, {100 * entry[f'{measure}_high']:.1f}]"
 
 
 def report_path(suffix: str) -> Path:

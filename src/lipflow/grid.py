@@ -9,14 +9,13 @@ file names match that speaker's videos, so misplaced folders are remapped, not t
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import alignfile
+from . import alignfile, grammars
 from .errors import LipflowError, StageError
 
 COMMANDS = {"b": "bin", "l": "lay", "p": "place", "s": "set"}
@@ -74,8 +73,7 @@ def name_of(sentence_words: list[str]) -> str:
 @lru_cache(maxsize=1)
 def sentence_table() -> dict[str, str]:
     """Every GRID sentence (64,000) by its code: the ``builtin:grid`` sentence table."""
-    return {"".join(chars): " ".join(table[c] for table, c in zip(GRAMMAR, chars))
-            for chars in itertools.product(*(sorted(table) for table in GRAMMAR))}
+    return grammars.sentences(GRAMMAR)
 
 
 def speaker_number(speaker: str) -> int:

@@ -26,6 +26,7 @@ STAGE_DIRS = {
 SHARDS = DATA / "shards"
 """Per-clip stages' shard lists (``<stage>/<index>of<count>.tsv``): a Snakemake job's declared output."""
 SPLIT_TABLE = STAGE_DIRS["split"] / "split.tsv"
+PROTOCOL_SPLITS = STAGE_DIRS["split"] / "protocols"
 
 LOGS = Path("logs")
 """Snakemake job logs (``<rule>/<job>.log``): what a job printed, kept off the console; and
@@ -105,3 +106,8 @@ def train_reports(run: str) -> Path:
 
 def eval_reports(run: str) -> Path:
     return EVAL_REPORTS / run
+
+
+def protocol_split_table(mode: str) -> Path:
+    """Where ``lipflow experiment`` writes the project's clips re-split in another mode."""
+    return PROTOCOL_SPLITS / f"{mode}.tsv"

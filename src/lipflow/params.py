@@ -30,6 +30,9 @@ SYNTHETIC_KINDS = ("synthetic", "grid_synthetic")
 GRID_KINDS = ("grid", "grid_synthetic")
 """Kinds in GRID's layout: <code>.mpg videos with shipped .align files, 3 s clips."""
 GRID_SENTENCES = BUILTIN_PREFIX + "grid"
+ITALIAN_GRAMMAR_SENTENCES = BUILTIN_PREFIX + "italian_grid"
+GRAMMAR_SENTENCES = (GRID_SENTENCES, ITALIAN_GRAMMAR_SENTENCES)
+"""Built-in tables made by a slot grammar (:mod:`lipflow.grammars`): tens of thousands of sentences."""
 GRID_LANGUAGE = "eng"
 CLIP_FRAMES = {"grid": 75, "grid_synthetic": 75}
 """``mouth.frames: auto`` by dataset kind (GRID: 3 s at 25 fps); other kinds 100 (4 s)."""
@@ -87,6 +90,7 @@ def validate(params: dict, base: Path = Path(".")) -> dict:
         raise ParamsError(_describe(errors[0]))
     _check_paths(params, base)
     _check_grid(params["dataset"])
+    _check_sentence_draw(params)
     _check_align_languages(params["align"])
     return _resolve(params)
 
@@ -120,6 +124,19 @@ def _check_grid(dataset: dict) -> None:
         raise ParamsError(f"dataset.sentences: {GRID_SENTENCES} is for dataset.kind grid or grid_synthetic")
     if grid_kind and dataset["language"] != GRID_LANGUAGE:
         raise ParamsError(f"dataset.language: GRID is English; set dataset.language: {GRID_LANGUAGE}")
+
+
+def _check_sentence_draw(params: dict) -> None:
+    """A grammar table is too large for every speaker to say all of it: a count must be given."""
+    synth, sentences = params["synth"], params["dataset"]["sentences"]
+    if not is_synthetic(params) or sentences not in GRAMMAR_SENTENCES:
+        if synth["sentence_pool"] is not None:
+            raise ParamsError(f"synth.sentence_pool: draws from a grammar table ({', '.join(GRAMMAR_SENTENCES)}) "
+                              f"of the embedded corpus; set it to null for {sentences}")
+        return
+    if synth["sentence_pool"] is None and synth["sentences_per_speaker"] is None:
+        raise ParamsError(f"synth.sentences_per_speaker: {sentences} has tens of thousands of sentences; say how many "
+                          "each speaker says (and, for sentences shared between speakers, synth.sentence_pool)")
 
 
 def _resolve(params: dict) -> dict:
@@ -160,7 +177,7 @@ def _check_paths(params: dict, base: Path) -> None:
 def builtin_tables() -> list[str]:
     files = resources.files("lipflow").joinpath("resources").iterdir()
     tables = [f.name[len("sentences_"):-len(".tsv")] for f in files if f.name.startswith("sentences_")]
-    return sorted([*tables, GRID_SENTENCES[len(BUILTIN_PREFIX):]])
+    return sorted([*tables, *(name[len(BUILTIN_PREFIX):] for name in GRAMMAR_SENTENCES)])
 
 
 def load(path: Path | str = DEFAULT_PATH) -> dict:

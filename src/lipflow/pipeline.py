@@ -207,15 +207,19 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "experiment", "experiment", "lipflow.stages.experiment",
-            ("seed", "dataset.sentences", "dataset.language", "labels", "mouth", "model", "train", "kd", "evaluate",
-             "experiment"),
-            "train vanilla and KD over experiment.seeds, evaluate each -> reports/experiments/kd_vs_vanilla.md",
-            "For every seed of experiment.seeds: train a vanilla model and a KD cohort (runs "
-            "experiment/vanilla-s<seed>, experiment/kd-s<seed>), evaluate each and the best KD student, then write "
-            "reports/experiments/kd_vs_vanilla.md and .json (mean and standard deviation per method). Finished runs "
-            "are reused, interrupted ones resume.",
+            ("seed", "dataset.sentences", "dataset.language", "labels", "mouth", "split", "model", "train", "kd",
+             "evaluate", "experiment"),
+            "train vanilla and KD over experiment.seeds and protocols, evaluate each -> "
+            "reports/experiments/kd_vs_vanilla.md",
+            "For every protocol of experiment.protocols (split: the project's split; or a split mode, the same clips "
+            "re-split into data/split/protocols/<mode>.tsv) and every seed of experiment.seeds: train a vanilla "
+            "model and a KD cohort (runs experiment[/<mode>]/vanilla-s<seed>, .../kd-s<seed>), evaluate each and the "
+            "best KD student, then write reports/experiments/kd_vs_vanilla.md and .json: protocols x {floor, "
+            "vanilla, KD} with 95% intervals, and the paired difference. Finished runs are reused, interrupted ones "
+            "resume, and the report is rewritten after each protocol.",
             reads=(SPLIT_TABLE, MOUTH),
-            outs=({f"{layout.MODELS.as_posix()}/experiment": PERSIST},
+            outs=({layout.PROTOCOL_SPLITS.as_posix(): NOT_CACHED},
+                  {f"{layout.MODELS.as_posix()}/experiment": PERSIST},
                   {f"{layout.EVAL_REPORTS.as_posix()}/experiment": NOT_CACHED},
                   {f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.md": NOT_CACHED}),
             metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},),

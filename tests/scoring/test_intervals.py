@@ -142,3 +142,18 @@ def test_runs_over_different_clips_are_refused():
 ])
 def test_verdict(low, high, expected):
     assert intervals.verdict(low, high) == expected
+
+
+def test_a_method_over_seeds_gets_its_mean_rate_and_an_interval_wider_than_one_run_alone():
+    _, lengths = simulated(0)
+    several = runs(3, TRUE_RATE, lengths, first_seed=300)
+    result = intervals.seeds_interval(several, "chars", RESAMPLES, seed=0)
+    mean_rate = np.mean([sum(s.chars.errors for s in r) / lengths.sum() for r in several])
+    assert result.estimate == pytest.approx(mean_rate)
+    assert result.low <= result.estimate <= result.high
+    assert result.low < TRUE_RATE < result.high
+    assert intervals.seeds_interval(several, "chars", RESAMPLES, seed=0) == result
+    noisy = runs(3, TRUE_RATE, lengths, first_seed=300)
+    noisy[1] = runs(1, 3 * TRUE_RATE, lengths, first_seed=400)[0]
+    spread = intervals.seeds_interval(noisy, "chars", RESAMPLES, seed=0)
+    assert spread.high - spread.low > result.high - result.low, "disagreeing seeds must widen the interval"

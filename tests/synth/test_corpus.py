@@ -54,7 +54,7 @@ def test_mouth_opens_for_a_and_closes_for_p_b_m(settings):
     for index in (1, 2):
         who = corpus.speaker(SEED, index, settings)
         rendered = corpus.render(SEED, settings, "ita", who, "x", sentence)
-        _, mouth = corpus.prepared_face(who.look, settings["width"], settings["height"])
+        _, mouth = corpus.prepared_face(who.look, settings["width"], settings["height"], "cartoon")
         area = dark_area(rendered.frames, mouth)
         closed = frames_during(rendered.truth, {"p", "b", "m"}, len(area))
         opened = frames_during(rendered.truth, {"a"}, len(area))
@@ -103,13 +103,14 @@ def test_grid_speakers_are_the_same_people_recorded_as_grid_was(settings):
     assert corpus.grid_settings(settings)["duration"] == grid.FRAMES / grid.FPS == 3.0
 
 
-def test_grid_codes_are_distinct_sentences_from_seed_and_index_alone():
-    codes = corpus.grid_codes(SEED, 1, 20)
-    assert codes == corpus.grid_codes(SEED, 1, 20) and len(set(codes)) == 20
+def test_drawn_sentences_are_distinct_and_come_from_seed_and_index_alone():
+    table = list(grid.sentence_table())
+    codes = corpus.drawn_sentences(SEED, 1, table, 20)
+    assert codes == corpus.drawn_sentences(SEED, 1, table[::-1], 20) and len(set(codes)) == 20
     assert all(grid.is_name(code) for code in codes) and codes == sorted(codes)
-    assert corpus.grid_codes(SEED, 2, 20) != codes and corpus.grid_codes(SEED + 1, 1, 20) != codes
-    with pytest.raises(corpus.SynthError, match="GRID sentences"):
-        corpus.grid_codes(SEED, 1, 0)
+    assert corpus.drawn_sentences(SEED, 2, table, 20) != codes and corpus.drawn_sentences(SEED + 1, 1, table, 20) != codes
+    with pytest.raises(corpus.SynthError, match="1 to 64000 different sentences"):
+        corpus.drawn_sentences(SEED, 1, table, 0)
 
 
 def test_a_grid_clip_is_three_seconds_of_english(settings):
@@ -124,15 +125,15 @@ def test_a_grid_clip_is_three_seconds_of_english(settings):
 def test_checked_faces_are_remembered_across_processes_without_dlib(settings, tmp_path, monkeypatch):
     monkeypatch.setenv("LIPFLOW_CACHE", str(tmp_path))
     look = corpus.speaker(SEED, 4, settings).look
-    first = corpus.prepared_face.__wrapped__(look, settings["width"], settings["height"])
+    first = corpus.prepared_face.__wrapped__(look, settings["width"], settings["height"], "cartoon")
     assert len(list((tmp_path / "faces").glob("*.json"))) == 1
 
     def no_dlib():
         raise AssertionError("dlib loaded although the checked face is cached")
 
     monkeypatch.setattr(face, "models", no_dlib)
-    again = corpus.prepared_face.__wrapped__(look, settings["width"], settings["height"])
+    again = corpus.prepared_face.__wrapped__(look, settings["width"], settings["height"], "cartoon")
     assert np.array_equal(again[0], first[0]) and again[1] == first[1]
     other_lips = dataclasses.replace(look, lip_bgr=tuple(255 - v for v in look.lip_bgr))
     with pytest.raises(AssertionError, match="dlib loaded"):
-        corpus.prepared_face.__wrapped__(other_lips, settings["width"], settings["height"])
+        corpus.prepared_face.__wrapped__(other_lips, settings["width"], settings["height"], "cartoon")

@@ -13,7 +13,7 @@ def test_every_identity_is_a_clear_face_whatever_the_mouth():
     refused = []
     for identity in face.IDENTITIES:
         try:
-            corpus.prepared_face(face.Look(identity, **NOMINAL), 360, 288)
+            corpus.prepared_face(face.Look(identity, **NOMINAL), 360, 288, "cartoon")
         except face.FaceError as error:
             refused.append(str(error))
     assert not refused

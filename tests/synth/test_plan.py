@@ -35,9 +35,9 @@ def test_extra_sentences_are_planned_and_bad_ids_are_named(tmp_path):
 # The GRID-like corpus (dataset.kind: grid_synthetic)
 
 def test_grid_clips_are_planned_from_params_alone(tmp_path):
-    params = grid_synth_params(tmp_path, grid_clips_per_speaker=2)
+    params = grid_synth_params(tmp_path, sentences_per_speaker=2)
     planned = planned_clips(params)
-    assert planned == planned_clips(grid_synth_params(tmp_path / "again", grid_clips_per_speaker=2))
+    assert planned == planned_clips(grid_synth_params(tmp_path / "again", sentences_per_speaker=2))
     assert [p.split("/")[0] for p in planned] == ["s1", "s1", "s2", "s2", "s3", "s3"]
     codes = [Path(p).stem for p in planned]
     assert all(grid.is_name(code) and p.endswith(".mpg") for code, p in zip(codes, planned))

@@ -5,7 +5,7 @@ from lipflow import grid
 from lipflow.datasets import read_sentences
 from lipflow.synth.speech import Phone, Voice, speak
 from lipflow.synth.visemes import (FIELDS, GLIDES, PHONEME_VISEMES, VISEMES, VisemeError, glide, pose,
-                                   shape_track, viseme)
+                                   cartoon_targets, shape_track, viseme)
 
 OPEN = FIELDS.index("open")
 
@@ -32,7 +32,7 @@ def test_diphthongs_glide_to_their_second_vowel():
     assert set(GLIDES) <= set(PHONEME_VISEMES) and set(GLIDES.values()) <= set(VISEMES)
     assert viseme("aI") == "a" and glide("aI") == "i" and glide("a") is None and glide("_") is None
     times = (np.arange(25) + 0.5) / 25
-    track = shape_track([Phone("aI", 0.2, 0.8)], 0.0, times, 0.02)
+    track = shape_track(cartoon_targets([Phone("aI", 0.2, 0.8)]), 0.0, times, 0.02)
     start, end = track[(times > 0.25) & (times < 0.45)], track[(times > 0.55) & (times < 0.75)]
     assert np.allclose(start, pose("a"), atol=0.02) and np.allclose(end, pose("i"), atol=0.02)
 
@@ -53,7 +53,7 @@ def test_classes_that_lips_blur_together_are_drawn_differently():
 def test_track_follows_the_phones_at_the_frames():
     phones = [Phone("m", 0.0, 0.2), Phone("a", 0.2, 0.5), Phone("p", 0.5, 0.7)]
     times = (np.arange(25) + 0.5) / 25
-    track = shape_track(phones, 0.1, times, 0.02)
+    track = shape_track(cartoon_targets(phones), 0.1, times, 0.02)
     assert track.shape == (25, len(FIELDS))
     during = lambda start, end: track[(times > start + 0.05) & (times < end - 0.05), OPEN]
     assert during(0.3, 0.6).min() > 0.5

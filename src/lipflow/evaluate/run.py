@@ -160,13 +160,13 @@ def check_arrays(keys: list[str], model: keras.Model) -> None:
         raise EvaluateError(f"{len(problems)} unusable mouth array(s):\n  " + "\n  ".join(problems))
 
 
-def evaluate(project: Project, model_path: Path, name: str) -> dict:
-    """Score ``model_path`` on the configured splits; write reports/eval/<name>/; return metrics."""
+def evaluate(project: Project, model_path: Path, name: str, split_tsv: Path = SPLIT_FILE) -> dict:
+    """Score ``model_path`` on the configured splits of ``split_tsv``; write reports/eval/<name>/; return metrics."""
     settings = project.params["evaluate"]
     model_path = Path(model_path)
     if not model_path.is_file():
         raise EvaluateError(f"{model_path}: model not found")
-    table = read_split()
+    table = read_split(split_tsv)
     chosen, empty = select_splits(table, settings["splits"])
     model = models.load_model(model_path)
     check_arrays([key for rows in chosen.values() for key in rows["clip"]], model)
@@ -187,7 +187,7 @@ def evaluate(project: Project, model_path: Path, name: str) -> dict:
         write_breakdown(staging / f"per_sentence_{result.name}.tsv", result, "sentence_id")
         write_confusions(staging / f"confusion_{result.name}", result)
     info = model_info(model, model_path)
-    write_text(staging / "summary.md", summary_markdown(name, info, settings, words, summary, results, empty))
+    write_text(staging / "summary.md", summary_markdown(name, info, settings, words, summary, results, empty, split_tsv))
     replace_folder(staging, out)
     return summary
 
@@ -348,7 +348,7 @@ def _worst_rows(result: SplitResult, count: int) -> list[list]:
 
 
 def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ...] | None, summary: dict,
-                     results: list[SplitResult], empty: list[str]) -> str:
+                     results: list[SplitResult], empty: list[str], split_tsv: Path = SPLIT_FILE) -> str:
     decoders = list(results[0].scores)
     lines = [
         f"# Evaluation of `{name}`", "",
@@ -357,7 +357,7 @@ def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ..
         f"- parameters: {info['parameters']:,}",
         f"- input: {' x '.join(str(d) for d in info['input_shape'])} (frames x height x width x channels)",
         "", "## Data", "",
-        f"- split table: `{SPLIT_FILE}` (sha256 {file_hash(SPLIT_FILE)}), mouth arrays under `{layout.stage_dir('mouth')}/`",
+        f"- split table: `{split_tsv}` (sha256 {file_hash(split_tsv)}), mouth arrays under `{layout.stage_dir('mouth')}/`",
         *(f"- {result.name}: {len(result.clips)} clips, {result.clips['speaker'].nunique()} speakers"
           for result in results),
         *(f"- {split}: no clips in the split table, not scored" for split in empty),

@@ -45,6 +45,14 @@ class Difference(NamedTuple):
     high: float
 
 
+class Estimate(NamedTuple):
+    """A rate and its 95% interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+
 def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
@@ -122,6 +130,27 @@ def _seed_means(rng: np.random.Generator, errors: np.ndarray, rows: int) -> np.n
     draw = rng.integers(0, seeds, size=(rows, seeds))
     weights = (draw[:, :, None] == np.arange(seeds)).sum(axis=1) / seeds
     return weights @ errors
+
+
+def seeds_interval(runs: Sequence[Sequence[Score]], unit: Unit, resamples: int, seed: int,
+                   level: float = LEVEL) -> Estimate:
+    """Mean corpus rate over seeds of one method, with the same two-level bootstrap as
+    :func:`paired_difference` (seeds with replacement, then clips): the interval covers both
+    the luck of the training seed and that of the test clips."""
+    _check_level(level)
+    _check_resamples(resamples)
+    if not runs or not runs[0]:
+        raise ValueError("no runs or no clips")
+    references = tuple(s.reference for s in runs[0])
+    errors = _error_matrix(runs, unit, references)
+    lengths = np.array([c.reference_length for c in _counts(runs[0], unit)], dtype=float)
+    rng = np.random.default_rng(seed)
+    rates = []
+    for rows in _batches(resamples, lengths.size):
+        per_clip = _seed_means(rng, errors, rows)
+        draw = rng.integers(0, lengths.size, size=(rows, lengths.size))
+        rates.append(np.take_along_axis(per_clip, draw, axis=1).sum(axis=1) / lengths[draw].sum(axis=1))
+    return Estimate(float(errors.mean(axis=0).sum() / lengths.sum()), *_percentiles(np.concatenate(rates), level))
 
 
 def paired_difference(a: Sequence[Sequence[Score]], b: Sequence[Sequence[Score]], unit: Unit,

@@ -3,7 +3,7 @@
 ``dataset.kind: synthetic`` writes Italian speakers as ``<dataset.root>/s<k>/<ID>-<initials>.mpg``
 (WebM or MP4 inside, like the original browser recorder) and ``<ID>-<initials>.truth.json``
 beside it. ``dataset.kind: grid_synthetic`` writes a GRID-like corpus instead: English
-speakers saying ``synth.grid_clips_per_speaker`` GRID sentences each, as
+speakers saying ``synth.sentences_per_speaker`` GRID sentences each, as
 ``s<k>/<code>.mpg`` (3 s, 25 fps, MPEG-1 + MP2 like GRID's files), ``s<k>/<code>.truth.json``
 and the true GRID alignment ``s<k>/align/<code>.align``, except that the speaker pairs of
 ``synth.grid_misplaced_alignments`` have their ``align/`` folders swapped, like the known

@@ -4,7 +4,7 @@ Every speaker's settings come from (seed, speaker index) alone, and every clip's
 randomness from (seed, speaker index, sentence ID), so any clip can be made on its own
 and comes out the same whatever else is generated. A GRID-like speaker (:func:`grid_speaker`)
 is the same voice and face recorded as GRID was: 25 fps MPEG-1 with MP2 audio, 3 s a clip;
-:func:`grid_codes` draws the sentences each one says.
+:func:`drawn_sentences` draws the sentences each one says when not all.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 from .. import grid, media
 from ..errors import LipflowError
 from ..files import read_json, write_json
-from . import face, visemes
+from . import articulation, face, lips, visemes
 from .speech import PAUSE_PREFIX, RATE_MAXIMUM, Voice, speak_sentence
 
 
@@ -56,7 +56,7 @@ GRID_ENCODING = "mpeg1"
 """GRID's own files: an MPEG-1 program stream (MPEG-1 video, MP2 audio)."""
 GRID_FRAME_RATE = str(grid.FPS)
 GRID_DURATION = grid.FRAMES / grid.FPS
-GRID_STREAM = 2                   # the random stream that draws a GRID-like speaker's sentences
+SENTENCE_STREAM = 2               # the random stream that draws the sentences a speaker says
 FRAME_RATES = ("24", "25", "30000/1001", "30")
 """Frame rates browsers recorded the original corpus at."""
 VOICE_VARIANTS = tuple(f"m{i}" for i in range(1, 8)) + tuple(f"f{i}" for i in range(1, 6))
@@ -73,6 +73,12 @@ NOISE_SHIFT = 32
 """Each frame's noise is one clip-wide field shifted by up to this many pixels: cheap, and new per frame."""
 LOOK_ATTEMPTS = 8                 # compositions tried before a speaker's face is given up
 CHECK_VISEMES = ("rest", "a", "u", "i")
+CHECK_CLASSES = ("rest", "A", "U", "I")
+WIDEST_STYLE = articulation.Style(articulation.AMPLITUDE[1], articulation.WIDTH_GAIN[1], articulation.ASYMMETRY[1],
+                                  1.0, articulation.TEETH[1])
+"""The furthest any speaker moves: a realistic face is checked at these extremes."""
+REALISTIC = "realistic"
+ARTICULATION_STREAM = 4           # a clip's own stream for timing jitter and amplitude noise
 INITIALS_STREAM = 1               # a random stream of its own, so initials cost no face detection
 
 
@@ -141,7 +147,7 @@ def speaker(seed: int, index: int, settings: dict) -> Speaker:
     for _ in range(LOOK_ATTEMPTS):
         look = _look(rng, identity)
         try:
-            prepared_face(look, settings["width"], settings["height"])
+            prepared_face(look, settings["width"], settings["height"], settings["mouth"])
         except face.FaceError:
             continue
         return Speaker(index, initials(seed, index), voice, look, frame_rate, encoding)
@@ -158,26 +164,42 @@ def grid_settings(settings: dict) -> dict:
     return {**settings, "duration": GRID_DURATION}
 
 
-@lru_cache(maxsize=1)
-def _grid_code_list() -> tuple[str, ...]:
-    return tuple(sorted(grid.sentence_table()))
-
-
-def grid_codes(seed: int, index: int, count: int) -> list[str]:
-    """The ``count`` distinct GRID sentence codes speaker ``index`` says, from (seed, index) alone, sorted."""
-    codes = _grid_code_list()
-    if not 1 <= count <= len(codes):
-        raise SynthError(f"a speaker can say 1 to {len(codes)} different GRID sentences, not {count}")
-    rng = np.random.default_rng([seed, index, GRID_STREAM])
-    return sorted(codes[i] for i in rng.choice(len(codes), count, replace=False))
+def drawn_sentences(seed: int, index: int, ids: list[str], count: int) -> list[str]:
+    """The ``count`` distinct sentence IDs of ``ids`` speaker ``index`` says, from (seed, index) alone, sorted."""
+    ordered = sorted(ids)
+    if not 1 <= count <= len(ordered):
+        raise SynthError(f"a speaker can say 1 to {len(ordered)} different sentences, not {count}")
+    rng = np.random.default_rng([seed, index, SENTENCE_STREAM])
+    return sorted(ordered[i] for i in rng.choice(len(ordered), count, replace=False))
 
 
 @lru_cache(maxsize=8)
-def prepared_face(look: face.Look, width: int, height: int) -> tuple[np.ndarray, face.Mouth]:
-    """The still frame with its own mouth erased, and where to draw the new one."""
+def prepared_face(look: face.Look, width: int, height: int, mouth_mode: str) -> tuple[np.ndarray, object]:
+    """The still frame to draw on and the mouth to draw: for the cartoon mouth, the still with
+    its own mouth erased and where the drawn one goes; for the realistic one, the still and
+    its own lips (:class:`lipflow.synth.lips.Lips`)."""
     still = face.compose(look, width, height)
-    points = _checked_landmarks(look.identity, look.lip_bgr, still)
+    points = _checked_landmarks(look.identity, look.lip_bgr, still, mouth_mode)
+    if mouth_mode == REALISTIC:
+        return still, lips.lips_of(still, points)
     return face.erase_mouth(still, points), face.mouth_of(points)
+
+
+def _checks(still: np.ndarray, points: np.ndarray, lip_bgr: tuple[int, int, int], mouth_mode: str):
+    """(pose name, frame) at the extremes the mouth reaches in ``mouth_mode``."""
+    if mouth_mode == REALISTIC:
+        own = lips.lips_of(still, points)
+        for name in CHECK_CLASSES:
+            frame = still.copy()
+            shape = articulation.styled(articulation.class_pose(name), WIDEST_STYLE, 1.0)
+            lips.draw(frame, own, shape, WIDEST_STYLE.asymmetry)
+            yield name, frame
+        return
+    base, mouth = face.erase_mouth(still, points), face.mouth_of(points)
+    for name in CHECK_VISEMES:
+        frame = base.copy()
+        face.draw_mouth(frame, mouth, visemes.pose(name), lip_bgr)
+        yield name, frame
 
 
 def face_cache_dir() -> Path:
@@ -188,15 +210,15 @@ def face_cache_dir() -> Path:
     return Path(root) / "faces"
 
 
-def _checked_landmarks(identity: str, lip_bgr: tuple[int, int, int], still: np.ndarray) -> np.ndarray:
+def _checked_landmarks(identity: str, lip_bgr: tuple[int, int, int], still: np.ndarray, mouth_mode: str) -> np.ndarray:
     """The still's 68 landmarks; refused unless dlib finds the face clearly (:data:`face.MIN_FACE_SCORE`)
     with the mouth closed, open, rounded and spread, so that no frame of the clip loses it.
 
-    Remembered under a hash of the pixels, the lip colour and the checking code, so a
-    changed photo or a changed check is never answered from the cache.
+    Remembered under a hash of the pixels, the lip colour, the mouth mode and the checking
+    code, so a changed photo or a changed check is never answered from the cache.
     """
-    digest = hashlib.sha256(still.tobytes() + repr((still.shape, lip_bgr)).encode())
-    for module in (face, visemes):
+    digest = hashlib.sha256(still.tobytes() + repr((still.shape, lip_bgr, mouth_mode)).encode())
+    for module in (face, visemes, articulation, lips):
         digest.update(Path(module.__file__).read_bytes())
     cached = face_cache_dir() / f"{digest.hexdigest()[:24]}.json"
     if cached.is_file():
@@ -206,10 +228,7 @@ def _checked_landmarks(identity: str, lip_bgr: tuple[int, int, int], still: np.n
         return np.array(verdict["landmarks"], np.float32)
     try:
         points = face.landmarks(still)
-        base, mouth = face.erase_mouth(still, points), face.mouth_of(points)
-        for name in CHECK_VISEMES:
-            frame = base.copy()
-            face.draw_mouth(frame, mouth, visemes.pose(name), lip_bgr)
+        for name, frame in _checks(still, points, lip_bgr, mouth_mode):
             score = face.face_score(frame)
             if score < face.MIN_FACE_SCORE:
                 raise face.FaceError(f"{identity}: face score {score:.2f} with the mouth at {name!r}")
@@ -220,9 +239,9 @@ def _checked_landmarks(identity: str, lip_bgr: tuple[int, int, int], still: np.n
     return points
 
 
-def clip_rng(seed: int, speaker_index: int, sentence_id: str) -> np.random.Generator:
+def clip_rng(seed: int, speaker_index: int, sentence_id: str, *stream: int) -> np.random.Generator:
     sentence = int(hashlib.sha256(sentence_id.encode()).hexdigest()[:8], 16)
-    return np.random.default_rng([seed, speaker_index, sentence])
+    return np.random.default_rng([seed, speaker_index, sentence, *stream])
 
 
 def _fitted_speech(sentence: str, voice: Voice, language: str, room: float):
@@ -257,8 +276,17 @@ def render(seed: int, settings: dict, language: str, who: Speaker, sentence_id: 
     fps = float(Fraction(who.frame_rate))
     count = int(round(duration * fps))
     times = (np.arange(count) + 0.5) / fps
-    shapes = visemes.shape_track(utterance.phones, lead_in, times, settings["coarticulation"])
-    base, mouth = prepared_face(who.look, settings["width"], settings["height"])
+    realistic = settings["mouth"] == REALISTIC
+    if realistic:
+        style = articulation.speaker_style(seed, who.index)
+        targets = articulation.realistic_targets(
+            utterance.phones, style, clip_rng(seed, who.index, sentence_id, ARTICULATION_STREAM),
+            settings["timing_jitter"], settings["amplitude_noise"])
+        shapes = visemes.shape_track(targets, lead_in, times, settings["coarticulation"] * style.speed)
+    else:
+        shapes = visemes.shape_track(visemes.cartoon_targets(utterance.phones), lead_in, times, settings["coarticulation"])
+    base, drawn = prepared_face(who.look, settings["width"], settings["height"], settings["mouth"])
+    centre = (drawn.mouth if realistic else drawn).centre
     frames = np.empty((count, settings["height"], settings["width"], 3), np.uint8)
     sway = rng.uniform(*HEAD_SWAY_HZ, 2)
     phase = rng.uniform(0, 2 * np.pi, 2)
@@ -268,10 +296,13 @@ def render(seed: int, settings: dict, language: str, who: Speaker, sentence_id: 
     darker = np.clip(-noise_field, 0, 255).astype(np.uint8)
     for index, (t, shape) in enumerate(zip(times, shapes)):
         frame = base.copy()
-        face.draw_mouth(frame, mouth, shape, who.look.lip_bgr)
+        if realistic:
+            lips.draw(frame, drawn, shape, style.asymmetry)
+        else:
+            face.draw_mouth(frame, drawn, shape, who.look.lip_bgr)
         dx = settings["head_motion"] * np.sin(2 * np.pi * sway[0] * t + phase[0])
         dy = settings["head_motion"] / 2 * np.sin(2 * np.pi * sway[1] * t + phase[1])
-        motion = cv2.getRotationMatrix2D(mouth.centre, HEAD_TILT_DEGREES_PER_PX * dx, 1.0)
+        motion = cv2.getRotationMatrix2D(centre, HEAD_TILT_DEGREES_PER_PX * dx, 1.0)
         motion[:, 2] += (dx, dy)
         frame = cv2.warpAffine(frame, motion, (settings["width"], settings["height"]), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
@@ -295,10 +326,12 @@ def render(seed: int, settings: dict, language: str, who: Speaker, sentence_id: 
         "lead_in": lead_in,
         "words": [{"word": w.word, "start": seconds(w.start), "end": seconds(w.end)} for w in words],
         "phonemes": [
-            {"phoneme": p.name, "viseme": visemes.viseme(p.name), "start": seconds(p.start), "end": seconds(p.end)}
+            {"phoneme": p.name, "viseme": visemes.viseme(p.name), "start": seconds(p.start), "end": seconds(p.end),
+             **({"class": articulation.class_of(p.name)} if realistic else {})}
             for p in utterance.phones if not p.name.startswith(PAUSE_PREFIX) and p.end > p.start
         ],
-        "speaker": {**who.to_json(), "voice": {**asdict(voice), "base_rate": who.voice.rate}},
+        "speaker": {**who.to_json(), "voice": {**asdict(voice), "base_rate": who.voice.rate},
+                    **({"style": asdict(style)} if realistic else {})},
     }
     return Rendered(frames, audio, utterance.sample_rate, truth)
 

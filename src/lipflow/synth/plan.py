@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import grid
-from ..datasets import extra_sentences, sentence_tables
+from .. import grammars, grid
+from ..datasets import GRAMMARS, extra_sentences, sentence_tables
 from ..errors import StageError
 from ..layout import TRUTH_SUFFIX
 from ..params import is_grid
@@ -38,28 +38,49 @@ def sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
     return result
 
 
+def spoken_sentences(params: dict, base: Path = Path(".")) -> dict[int, list[str]]:
+    """Speaker index -> the sentence IDs that speaker says, from params alone.
+
+    The candidates are the chosen sentences (:func:`sentences`; for the GRID-like corpus
+    GRID's grammar), or ``synth.sentence_pool`` of them drawn from a grammar table so that every
+    word occurs about equally often (:func:`lipflow.grammars.balanced`); each speaker says
+    all of them, or ``synth.sentences_per_speaker`` drawn from (seed, speaker index)
+    (:func:`lipflow.synth.corpus.drawn_sentences`).
+    """
+    seed, synth = params["seed"], params["synth"]
+    if is_grid(params):
+        extra_sentences(params, base)  # refuses synth.extra_sentences: the GRID grammar only
+        candidates = list(grid.sentence_table())
+    else:
+        candidates = list(sentences(params, base))
+    if synth["sentence_pool"] is not None:
+        grammar = GRAMMARS[params["dataset"]["sentences"]]
+        try:
+            pool = grammars.balanced(grammar, synth["sentence_pool"], seed)
+        except ValueError as error:
+            raise StageError(f"synth.sentence_pool: {error}") from None
+        candidates = [code for code in pool if code in set(candidates)]
+    count = synth["sentences_per_speaker"]
+    speakers = range(1, synth["speakers"] + 1)
+    if count is None:
+        return {k: candidates for k in speakers}
+    try:
+        return {k: corpus.drawn_sentences(seed, k, candidates, count) for k in speakers}
+    except corpus.SynthError as error:
+        raise StageError(f"synth.sentences_per_speaker: {error}") from None
+
+
 def planned_clips(params: dict, base: Path = Path(".")) -> list[str]:
     """Relative paths of every clip the generator writes, from params alone.
 
-    ``s1/0-AB.mpg`` for the Italian corpus (every chosen sentence per speaker); for the
-    GRID-like one ``s1/bbaf2n.mpg``, ``synth.grid_clips_per_speaker`` codes per speaker drawn
-    from (seed, speaker index) (:func:`lipflow.synth.corpus.grid_codes`).
+    ``s1/0-AB.mpg`` for the Italian corpus, ``s1/bbaf2n.mpg`` for the GRID-like one: one clip per
+    sentence each speaker says (:func:`spoken_sentences`).
     """
-    seed = params["seed"]
-    speakers = range(1, params["synth"]["speakers"] + 1)
+    spoken = spoken_sentences(params, base)
     if is_grid(params):
-        extra_sentences(params, base)  # refuses synth.extra_sentences: the GRID grammar only
-        count = params["synth"]["grid_clips_per_speaker"]
-        try:
-            return [f"s{k}/{code}{VIDEO_SUFFIX}" for k in speakers for code in corpus.grid_codes(seed, k, count)]
-        except corpus.SynthError as error:
-            raise StageError(f"synth.grid_clips_per_speaker: {error}") from None
-    ids = list(sentences(params, base))
-    return [
-        f"s{k}/{sentence_id}-{corpus.initials(seed, k)}{VIDEO_SUFFIX}"
-        for k in speakers
-        for sentence_id in ids
-    ]
+        return [f"s{k}/{code}{VIDEO_SUFFIX}" for k, codes in spoken.items() for code in codes]
+    return [f"s{k}/{sentence_id}-{corpus.initials(params['seed'], k)}{VIDEO_SUFFIX}"
+            for k, ids in spoken.items() for sentence_id in ids]
 
 
 def key_of(relpath: str) -> str:

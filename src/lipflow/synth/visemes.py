@@ -132,26 +132,46 @@ def pose(name: str) -> np.ndarray:
     return np.array([getattr(VISEMES[name], f) for f in FIELDS])
 
 
-def shape_track(phones: list[Phone], offset: float, frame_times: np.ndarray, coarticulation: float) -> np.ndarray:
+@dataclass(frozen=True)
+class Target:
+    """A pose held from ``start`` to ``end`` (seconds of the utterance), gliding to ``glide`` from ``turn`` on."""
+
+    start: float
+    end: float
+    pose: np.ndarray
+    glide: np.ndarray | None = None
+    turn: float = 0.0
+
+
+def cartoon_targets(phones: list[Phone]) -> list[Target]:
+    """One target per phone from the learnable per-phoneme table :data:`VISEMES`."""
+    targets = []
+    for phone in phones:
+        target = glide(phone.name)
+        turn = phone.start + GLIDE_START * (phone.end - phone.start)
+        targets.append(Target(phone.start, phone.end, pose(viseme(phone.name)),
+                              None if target is None else pose(target), turn))
+    return targets
+
+
+def shape_track(targets: list[Target], offset: float, frame_times: np.ndarray, coarticulation: float) -> np.ndarray:
     """Mouth shapes at ``frame_times`` (seconds), one row per frame, columns :data:`FIELDS`.
 
-    Each phone holds its viseme's target for its interval (shifted by ``offset``, the
-    lead-in), a diphthong its second viseme from :data:`GLIDE_START` of it on; a Gaussian
-    of ``coarticulation`` seconds blends neighbours, and the track is averaged over each
-    frame's exposure so short phones still leave a trace.
+    Each target holds its pose for its interval (shifted by ``offset``, the lead-in), a
+    diphthong its second pose from its turn on; a Gaussian of ``coarticulation`` seconds
+    blends neighbours, and the track is averaged over each frame's exposure so short phones
+    still leave a trace.
     """
     step = GRID_STEP_S
     rest = pose("rest")
     duration = float(frame_times[-1]) + 1.0 if len(frame_times) else 0.0
     grid = np.arange(0.0, duration, step)
     track = np.tile(rest, (len(grid), 1))
-    for phone in phones:
-        inside = (grid >= phone.start + offset) & (grid < phone.end + offset)
-        track[inside] = pose(viseme(phone.name))
-        target = glide(phone.name)
-        if target is not None:
-            turn = phone.start + GLIDE_START * (phone.end - phone.start)
-            track[(grid >= turn + offset) & (grid < phone.end + offset)] = pose(target)
+    for target in targets:
+        inside = (grid >= target.start + offset) & (grid < target.end + offset)
+        track[inside] = target.pose
+        if target.glide is not None:
+            track[(grid >= target.turn + offset) & (grid < target.end + offset)] = target.glide
     radius = int(3 * coarticulation / step)
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) * step / coarticulation) ** 2) if radius else np.ones(1)
     kernel /= kernel.sum()

@@ -1,0 +1,27 @@
+"""experiment.protocols: the same clips re-split in another mode, written beside the project's split."""
+
+from __future__ import annotations
+
+from lipflow import experiment, layout, splitfile
+from lipflow.splitfile import EXCLUDED, Row
+
+
+def test_a_protocol_re_splits_the_usable_clips_and_keeps_the_excluded_ones(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [Row(f"s{k}/{i}-AB", f"s{k}", str(i), f"frase {i}", "train") for k in range(1, 8) for i in range(6)]
+    rows.append(Row("s1/9-AB", "s1", "9", "", EXCLUDED, "mouth failed: no face"))
+    splitfile.write(layout.SPLIT_TABLE, rows)
+    params = {"seed": 5, "split": {"mode": "random", "val_fraction": 0.15, "test_fraction": 0.15, "val_speakers": [],
+                                   "test_speakers": [], "val_sentences": [], "test_sentences": [],
+                                   "overlapped_test_clips": 255, "lists": {"train": None, "val": None, "test": None}}}
+    assert experiment.protocol_split(params, experiment.PROJECT_SPLIT) == layout.SPLIT_TABLE
+    dest = experiment.protocol_split(params, "speakers")
+    assert dest == layout.protocol_split_table("speakers") and dest.is_file()
+    split = splitfile.read(dest)
+    assert len(split) == len(rows)
+    assert next(r for r in split if r.clip == "s1/9-AB").reason == "mouth failed: no face"
+    speakers = {part: {r.speaker for r in split if r.split == part} for part in ("train", "val", "test")}
+    assert all(speakers.values()) and not speakers["train"] & (speakers["val"] | speakers["test"])
+    assert splitfile.read(layout.SPLIT_TABLE) == rows, "the project's split is left as it was"
+    assert experiment.run_name("kd", 2, "speakers") == "experiment/speakers/kd-s2"
+    assert experiment.run_name("kd", 2) == "experiment/kd-s2"
