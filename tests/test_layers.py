@@ -20,7 +20,7 @@ FLOORS = [
     {"datasets"},
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
-    {"synth", "train", "evaluate", "realspeech"},
+    {"synth", "train", "evaluate", "realspeech", "experiment_report"},
     {"experiment", "predict", "recorder", "results", "timings"},
     {"stages"},
     {"pipeline"},

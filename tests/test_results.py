@@ -70,9 +70,10 @@ def test_missing_metrics_are_named(metrics_files):
 
 def test_the_readme_section_is_replaced_whole(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nrest\n")
-    results.update_readme("new\ntable\n", readme)
-    assert readme.read_text() == f"intro\n{results.START}\nnew\ntable\n{results.END}\nrest\n"
+    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nrest\n{results.STUDY_START}\nx\n{results.STUDY_END}\n")
+    results.update_readme("new\ntable\n", "study\n", readme)
+    assert readme.read_text() == (f"intro\n{results.START}\nnew\ntable\n{results.END}\nrest\n"
+                                  f"{results.STUDY_START}\nstudy\n{results.STUDY_END}\n")
     assert results.readme_section(readme.read_text()) == "new\ntable\n"
 
 
@@ -83,3 +84,14 @@ def test_the_readme_shows_the_committed_reference_run(monkeypatch):
     generated = results.markdown(params)
     assert (REPO / results.RESULTS).read_text() == generated
     assert results.readme_section((REPO / "README.md").read_text()) == generated
+
+
+def test_the_readme_shows_the_committed_study(monkeypatch):
+    """The study section is generated from the study's committed metrics files, like the results."""
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text()
+    assert results.readme_section(readme, results.STUDY_START, results.STUDY_END) == results.study_markdown()
+
+
+def test_a_study_not_run_says_so(tmp_path):
+    assert "has not been run yet" in results.study_markdown(tmp_path / "nowhere", tmp_path / "nowhere")

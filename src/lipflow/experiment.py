@@ -22,17 +22,13 @@ from .evaluate import run as evaluate_run
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decode, intervals, metrics
+from .experiment_report import MEASURES, PROJECT_SPLIT, REPORT_NAME, UNITS, protocol_label, protocol_table
 from .splitting import assign
 
 METHODS = ("vanilla", "kd")
 RUN_PREFIX = "experiment"
-REPORT_NAME = "kd_vs_vanilla"
-MEASURES = ("cer", "wer")
-UNITS = {"cer": "chars", "wer": "words"}
 
 
-PROJECT_SPLIT = "split"
-"""The protocol that is the project's own split (``split.mode``, as the split stage wrote it)."""
 FLOORS = ("floor_most_frequent", "floor_nearest_clip")
 
 
@@ -119,9 +115,9 @@ def comparison_lines(comparisons: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = (), mode: str | None = None) -> str:
+def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = (), protocol: str | None = None) -> str:
     lines = [
-        f"## Vanilla vs online knowledge distillation, split mode {mode or params['split']['mode']}",
+        f"## Vanilla vs online knowledge distillation: {protocol or protocol_label(PROJECT_SPLIT, params)}",
         "",
         f"Seeds {', '.join(map(str, seeds))} (train.seed of each run); model variant {params['model']['variant']}, "
         f"KD peers {', '.join(params['kd']['peers'])}, lambda {params['kd']['lambda']}, "
@@ -153,22 +149,14 @@ def evaluated(project: Project, name: str, split_tsv: Path) -> dict:
     return read_json(report)
 
 
-def run_protocol(project: Project, protocol: str) -> dict:
-    """Every (seed, method) of one protocol, trained (or resumed) and evaluated; its report entry."""
-    params = project.params
-    seeds = params["experiment"]["seeds"]
-    split_tsv = protocol_split(params, protocol)
-    results: dict[str, list[dict]] = {method: [] for method in METHODS}
-    scores: dict[str, list[dict]] = {method: [] for method in METHODS}
-    for seed in seeds:
-        for method in METHODS:
-            name = run_name(method, seed, protocol)
-            train_one(params, method, seed, protocol, split_tsv)
-            results[method].append(evaluated(project, name, split_tsv))
-            scores[method].append(run_scores(name, project.language))
+def protocol_entry(split_tsv: Path, runs: dict[str, list[tuple[int, dict, dict]]], params: dict) -> dict:
+    """One protocol's report entry from its finished (seed, metrics, scores) runs; every method has as many."""
     resamples, seed = params["evaluate"]["bootstrap_resamples"], params["seed"]
+    results = {method: [metrics_ for _, metrics_, _ in done] for method, done in runs.items()}
+    scores = {method: [scores_ for _, _, scores_ in done] for method, done in runs.items()}
     return {
         "split_table": str(split_tsv),
+        "seeds": [seed_ for seed_, _, _ in runs["vanilla"]],
         "methods": aggregate(results),
         "comparisons": compare(scores, resamples, seed),
         "estimates": estimates(results["vanilla"][0], scores, resamples, seed),
@@ -197,44 +185,34 @@ def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: 
 
 
 def run(project: Project) -> str:
-    """Train and evaluate every (protocol, method, seed), write the report; returns its markdown."""
+    """Train and evaluate every (seed, protocol, method), seed by seed, so each protocol has a first
+    comparison early; the report is rewritten after every finished seed of a protocol, from the runs
+    done so far. Returns its markdown."""
     params = project.params
-    seeds = params["experiment"]["seeds"]
+    seeds, protocols = params["experiment"]["seeds"], params["experiment"]["protocols"]
+    splits = {protocol: protocol_split(params, protocol) for protocol in protocols}
+    finished: dict[str, dict[str, list]] = {protocol: {method: [] for method in METHODS} for protocol in protocols}
     report = {"seeds": seeds, "protocols": {}}
-    texts = []
-    for protocol in params["experiment"]["protocols"]:
-        entry = run_protocol(project, protocol)
-        report["protocols"][protocol] = entry
-        mode = params["split"]["mode"] if protocol == PROJECT_SPLIT else protocol
-        texts.append(markdown(entry["methods"], seeds, params, entry["comparisons"], mode))
-        write_json(report_path(".json"), report)
-    text = protocol_table(report["protocols"], params) + "\n" + "\n".join(texts)
-    write_text(report_path(".md"), text)
+    text = ""
+    for seed in seeds:
+        for protocol in protocols:
+            for method in METHODS:
+                name = run_name(method, seed, protocol)
+                train_one(params, method, seed, protocol, splits[protocol])
+                metrics_ = evaluated(project, name, splits[protocol])
+                finished[protocol][method].append((seed, metrics_, run_scores(name, project.language)))
+            report["protocols"][protocol] = protocol_entry(splits[protocol], finished[protocol], params)
+            text = report_markdown(report, params)
+            write_json(report_path(".json"), report)
+            write_text(report_path(".md"), text)
     return text
 
 
-def protocol_table(protocols: dict, params: dict) -> str:
-    """Protocols x {floor, vanilla, KD} on the test split: CER and WER with 95% intervals."""
-    lines = ["# Does online distillation help? Test split, beam decoder", "",
-             f"Seeds {', '.join(map(str, params['experiment']['seeds']))}. Floor: the better trivial reader on "
-             "the same split. Vanilla and KD: mean over seeds, 95% interval resampling seeds, then clips.", "",
-             "| protocol | floor CER | vanilla CER | KD CER | floor WER | vanilla WER | KD WER | KD - vanilla CER |",
-             "|---|---|---|---|---|---|---|---|"]
-    for protocol, entry in protocols.items():
-        test = entry["estimates"].get("test")
-        if test is None:
-            continue
-        mode = params["split"]["mode"] if protocol == PROJECT_SPLIT else protocol
-        difference = next(row for row in entry["comparisons"]
-                          if row["split"] == "test" and row["decoder"] == decode.BEAM and row["measure"] == "cer")
-        cells = [_with_interval(test[who], measure) for measure in MEASURES for who in ("floor", "vanilla", "kd")]
-        lines.append(f"| {mode} | " + " | ".join(cells) + f" | {100 * difference['difference']:+.2f} "
-                     f"[{100 * difference['low']:+.2f}, {100 * difference['high']:+.2f}]: {difference['verdict']} |")
-    return "\n".join(lines) + "\n"
-
-
-def _with_interval(entry: dict, measure: str) -> str:
-    return f"{100 * entry[measure]:.1f} [{100 * entry[f'{measure}_low']:.1f}, {100 * entry[f'{measure}_high']:.1f}]"
+def report_markdown(report: dict, params: dict) -> str:
+    sections = [markdown(entry["methods"], entry["seeds"], params, entry["comparisons"], protocol_label(protocol, params))
+                for protocol, entry in report["protocols"].items()]
+    return "\n".join(["# Does online distillation help?", "", *protocol_table(report["protocols"], params), "",
+                      *sections])
 
 
 def report_path(suffix: str) -> Path:
