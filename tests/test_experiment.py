@@ -50,6 +50,7 @@ def test_experiment_trains_each_method_per_seed_and_reports(tmp_path, monkeypatc
     assert beam_cer["low"] <= beam_cer["difference"] <= beam_cer["high"]
     assert beam_cer["difference"] == pytest.approx(beam_cer["kd"] - beam_cer["vanilla"], abs=1e-9)
     assert "KD - vanilla" in text and beam_cer["verdict"] in text
+    assert [run["epochs"] for run in entry["training"]["kd"]] == [1, 1, 1] and "Best epoch (by val CER)" in text
     kernels = [models.load_model(tmp_path / "models/experiment" / f"vanilla-s{seed}/model.keras")
                .get_layer("conv1").get_weights()[0] for seed in (1, 2)]
     assert not np.array_equal(*kernels), "training seeds 1 and 2 gave the same weights"

@@ -19,10 +19,10 @@ import pandas as pd
 
 from . import layout, splitfile
 from .evaluate import run as evaluate_run
+from .experiment_report import MEASURES, PROJECT_SPLIT, REPORT_NAME, UNITS, protocol_label, protocol_table
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decode, intervals, metrics
-from .experiment_report import MEASURES, PROJECT_SPLIT, REPORT_NAME, UNITS, protocol_label, protocol_table
 from .splitting import assign
 
 METHODS = ("vanilla", "kd")
@@ -149,7 +149,7 @@ def evaluated(project: Project, name: str, split_tsv: Path) -> dict:
     return read_json(report)
 
 
-def protocol_entry(split_tsv: Path, runs: dict[str, list[tuple[int, dict, dict]]], params: dict) -> dict:
+def protocol_entry(protocol: str, split_tsv: Path, runs: dict[str, list[tuple[int, dict, dict]]], params: dict) -> dict:
     """One protocol's report entry from its finished (seed, metrics, scores) runs; every method has as many."""
     resamples, seed = params["evaluate"]["bootstrap_resamples"], params["seed"]
     results = {method: [metrics_ for _, metrics_, _ in done] for method, done in runs.items()}
@@ -157,6 +157,8 @@ def protocol_entry(split_tsv: Path, runs: dict[str, list[tuple[int, dict, dict]]
     return {
         "split_table": str(split_tsv),
         "seeds": [seed_ for seed_, _, _ in runs["vanilla"]],
+        "training": {method: [training_summary(run_name(method, seed_, protocol)) for seed_, _, _ in done]
+                     for method, done in runs.items()},
         "methods": aggregate(results),
         "comparisons": compare(scores, resamples, seed),
         "estimates": estimates(results["vanilla"][0], scores, resamples, seed),
@@ -201,15 +203,30 @@ def run(project: Project) -> str:
                 train_one(params, method, seed, protocol, splits[protocol])
                 metrics_ = evaluated(project, name, splits[protocol])
                 finished[protocol][method].append((seed, metrics_, run_scores(name, project.language)))
-            report["protocols"][protocol] = protocol_entry(splits[protocol], finished[protocol], params)
+            report["protocols"][protocol] = protocol_entry(protocol, splits[protocol], finished[protocol], params)
             text = report_markdown(report, params)
             write_json(report_path(".json"), report)
             write_text(report_path(".md"), text)
     return text
 
 
+def training_summary(name: str) -> dict:
+    """When the run's best epoch was, of how many: a best epoch equal to the last says it stopped too soon."""
+    numbers = read_json(layout.train_reports(name) / "metrics.json")
+    return {"run": name, **{key: numbers[key] for key in ("best_epoch", "epochs", "stopped_early")}}
+
+
+def training_line(entry: dict) -> str:
+    runs = [run for method in METHODS for run in entry["training"][method]]
+    still_improving = [run["run"] for run in runs if run["best_epoch"] == run["epochs"]]
+    return ("Best epoch (by val CER) of the epochs run: " + ", ".join(
+        f"{run['run'].rsplit('/', 1)[-1]} {run['best_epoch']}/{run['epochs']}" for run in runs) + "."
+        + (f" Still improving at the last epoch: {', '.join(still_improving)}." if still_improving else ""))
+
+
 def report_markdown(report: dict, params: dict) -> str:
     sections = [markdown(entry["methods"], entry["seeds"], params, entry["comparisons"], protocol_label(protocol, params))
+                + "\n" + training_line(entry) + "\n"
                 for protocol, entry in report["protocols"].items()]
     return "\n".join(["# Does online distillation help?", "", *protocol_table(report["protocols"], params), "",
                       *sections])
