@@ -132,18 +132,24 @@ def _seed_means(rng: np.random.Generator, errors: np.ndarray, rows: int) -> np.n
     return weights @ errors
 
 
+def _checked_runs(runs: Sequence[Sequence[Score]], unit: Unit, level: float, resamples: int,
+                  name: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """The references and reference lengths every run of ``runs`` must share, after the usual checks."""
+    _check_level(level)
+    _check_resamples(resamples)
+    if not runs or not runs[0]:
+        raise ValueError(f"{name} has no runs or no clips")
+    references = tuple(s.reference for s in runs[0])
+    return references, np.array([c.reference_length for c in _counts(runs[0], unit)], dtype=float)
+
+
 def seeds_interval(runs: Sequence[Sequence[Score]], unit: Unit, resamples: int, seed: int,
                    level: float = LEVEL) -> Estimate:
     """Mean corpus rate over seeds of one method, with the same two-level bootstrap as
     :func:`paired_difference` (seeds with replacement, then clips): the interval covers both
     the luck of the training seed and that of the test clips."""
-    _check_level(level)
-    _check_resamples(resamples)
-    if not runs or not runs[0]:
-        raise ValueError("no runs or no clips")
-    references = tuple(s.reference for s in runs[0])
+    references, lengths = _checked_runs(runs, unit, level, resamples, "the method")
     errors = _error_matrix(runs, unit, references)
-    lengths = np.array([c.reference_length for c in _counts(runs[0], unit)], dtype=float)
     rng = np.random.default_rng(seed)
     rates = []
     for rows in _batches(resamples, lengths.size):
@@ -167,14 +173,9 @@ def paired_difference(a: Sequence[Sequence[Score]], b: Sequence[Sequence[Score]]
     same references, so the reference length is common and the mean over seeds of corpus
     rates is the corpus rate of the seed-mean errors.
     """
-    _check_level(level)
-    _check_resamples(resamples)
-    if not a or not a[0]:
-        raise ValueError("method A has no runs or no clips")
-    references = tuple(s.reference for s in a[0])
+    references, lengths = _checked_runs(a, unit, level, resamples, "method A")
     errors_a = _error_matrix(a, unit, references)
     errors_b = _error_matrix(b, unit, references)
-    lengths = np.array([c.reference_length for c in _counts(a[0], unit)], dtype=float)
     clips = lengths.size
     estimate = float((errors_b.mean(axis=0).sum() - errors_a.mean(axis=0).sum()) / lengths.sum())
     rng = np.random.default_rng(seed)
