@@ -14,8 +14,11 @@ def test_a_protocol_re_splits_the_usable_clips_and_keeps_the_excluded_ones(tmp_p
     params = {"seed": 5, "split": {"mode": "random", "val_fraction": 0.15, "test_fraction": 0.15, "val_speakers": [],
                                    "test_speakers": [], "val_sentences": [], "test_sentences": [],
                                    "overlapped_test_clips": 255, "lists": {"train": None, "val": None, "test": None}}}
-    assert experiment.protocol_split(params, experiment.PROJECT_SPLIT) == layout.SPLIT_TABLE
+    same = experiment.protocol_split(params, experiment.PROJECT_SPLIT)
+    assert same == layout.protocol_split_table("split") and splitfile.read(same) == rows
     dest = experiment.protocol_split(params, "speakers")
+    written = dest.stat().st_mtime_ns
+    assert experiment.protocol_split(params, "speakers") == dest and dest.stat().st_mtime_ns == written
     assert dest == layout.protocol_split_table("speakers") and dest.is_file()
     split = splitfile.read(dest)
     assert len(split) == len(rows)

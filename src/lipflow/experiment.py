@@ -38,17 +38,18 @@ def run_name(method: str, seed: int, protocol: str = PROJECT_SPLIT) -> str:
 
 
 def protocol_split(params: dict, protocol: str) -> Path:
-    """The split table of ``protocol``: the project's, or the same clips re-split in that mode
-    (same seed and fractions) into ``data/split/protocols/<mode>.tsv``."""
-    if protocol == PROJECT_SPLIT:
-        return layout.SPLIT_TABLE
+    """``data/split/protocols/<protocol>.tsv``: the project's split table as it is (``split``), or
+    the same clips re-split in that mode (same seed and fractions). Rewritten only when it
+    changes, so a resumed experiment does not evaluate its finished runs again."""
     rows = splitfile.read(layout.SPLIT_TABLE)
-    for row in rows:
-        if not row.reason:
-            row.split = splitfile.EXCLUDED
-    assign(rows, {**params["split"], "mode": protocol}, params["seed"])
+    if protocol != PROJECT_SPLIT:
+        for row in rows:
+            if not row.reason:
+                row.split = splitfile.EXCLUDED
+        assign(rows, {**params["split"], "mode": protocol}, params["seed"])
     dest = layout.protocol_split_table(protocol)
-    splitfile.write(dest, rows)
+    if not dest.is_file() or dest.read_text(encoding="utf-8") != splitfile.to_tsv(rows):
+        splitfile.write(dest, rows)
     return dest
 
 

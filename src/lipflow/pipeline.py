@@ -212,7 +212,7 @@ STAGES: dict[str, StageSpec] = {
             "train vanilla and KD over experiment.seeds and protocols, evaluate each -> "
             "reports/experiments/kd_vs_vanilla.md",
             "For every protocol of experiment.protocols (split: the project's split; or a split mode, the same clips "
-            "re-split into data/split/protocols/<mode>.tsv) and every seed of experiment.seeds: train a vanilla "
+            "re-split; each protocol's table in data/split/protocols/<protocol>.tsv) and every seed of experiment.seeds: train a vanilla "
             "model and a KD cohort (runs experiment[/<mode>]/vanilla-s<seed>, .../kd-s<seed>), evaluate each and the "
             "best KD student, then write reports/experiments/kd_vs_vanilla.md and .json: protocols x {floor, "
             "vanilla, KD} with 95% intervals, and the paired difference. Finished runs are reused, interrupted ones "
