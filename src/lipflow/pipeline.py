@@ -211,12 +211,13 @@ STAGES: dict[str, StageSpec] = {
              "evaluate", "experiment"),
             "train vanilla and KD over experiment.seeds and protocols, evaluate each -> "
             "reports/experiments/kd_vs_vanilla.md",
-            "For every protocol of experiment.protocols (split: the project's split; or a split mode, the same clips "
-            "re-split; each protocol's table in data/split/protocols/<protocol>.tsv) and every seed of experiment.seeds: train a vanilla "
-            "model and a KD cohort (runs experiment[/<mode>]/vanilla-s<seed>, .../kd-s<seed>), evaluate each and the "
-            "best KD student, then write reports/experiments/kd_vs_vanilla.md and .json: protocols x {floor, "
+            "For every seed of experiment.seeds and every protocol of experiment.protocols (split: the project's "
+            "split; or a split mode, the same clips re-split; each protocol's table in "
+            "data/split/protocols/<protocol>.tsv): train a vanilla model and a KD cohort (runs "
+            "experiment[/<mode>]/vanilla-s<seed>, .../kd-s<seed>), evaluate each and the best KD student, then "
+            "rewrite reports/experiments/kd_vs_vanilla.md and .json from the runs done so far: protocols x {floor, "
             "vanilla, KD} with 95% intervals, and the paired difference. Finished runs are reused, interrupted ones "
-            "resume, and the report is rewritten after each protocol.",
+            "resume.",
             reads=(SPLIT_TABLE, MOUTH),
             outs=({layout.PROTOCOL_SPLITS.as_posix(): NOT_CACHED},
                   {f"{layout.MODELS.as_posix()}/experiment": PERSIST},
