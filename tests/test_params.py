@@ -108,3 +108,27 @@ def test_auto_frames_follow_the_dataset(tmp_path, kind, sentences, language, fra
     data["synth"]["sentences_per_speaker"] = 20
     assert data["mouth"]["frames"] == "auto"
     assert params.validate(data, base=tmp_path)["mouth"]["frames"] == frames
+
+
+def _mappings(node: dict, path: tuple = ()):
+    """Every mapping of the params and its dotted path (the top level included)."""
+    yield path, node
+    for key, value in node.items():
+        if isinstance(value, dict):
+            yield from _mappings(value, (*path, key))
+
+
+FREE_FORM = {("align", "languages")}
+"""Mappings whose keys are the user's (language codes), not the schema's."""
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _mappings(repo_params()) if p not in FREE_FORM],
+                         ids=lambda p: ".".join(p) or "top")
+def test_an_unknown_key_is_refused_in_every_section(tmp_path, path):
+    data = repo_params()
+    node = data
+    for key in path:
+        node = node[key]
+    node["no_such_key"] = 1
+    with pytest.raises(params.ParamsError, match=".".join([*path, "no_such_key"]).replace(".", r"\.") + ": unknown key"):
+        params.validate(data, base=tmp_path)

@@ -52,7 +52,7 @@ def test_grid_preset_without_its_test_speakers_is_refused():
         assign(grid_rows(["s3", "s4"], 5), grid_settings("grid_unseen"), 1)
 
 
-# Held-out sentences, and speakers and sentences at once (hypothesis is not installed: many seeds instead)
+# Held-out sentences, and speakers and sentences at once (many seeds)
 
 SEEDS = range(300)
 WORDS = ("uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove", "dieci")
@@ -165,3 +165,43 @@ def test_split_report_counts_each_part_and_how_unseen_it_is():
     empty = report(assign(corpus_rows(2, 4), held_settings("random", val_fraction=0.0, test_fraction=0.25), 1), "random")
     assert empty["parts"]["val"] == {"clips": 0, "speakers": 0, "sentences": 0, "unseen_speaker_share": None,
                                      "unseen_sentence_share": None, "unseen_word_share": None}
+
+
+# Properties for any seed and fractions (issue 23: a clip written to two parts, or a named test speaker
+# left in train, passed the example-based tests)
+
+from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+FRACTIONS = st.floats(0.05, 0.35)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), val=FRACTIONS, test=FRACTIONS, speakers=st.integers(3, 8),
+       sentences=st.integers(3, 9))
+def test_random_parts_are_disjoint_complete_and_sized(seed, val, test, speakers, sentences):
+    rows = corpus_rows(speakers, sentences, failed=("s1/0-AB",))
+    size = len(rows) - 1
+    if round(val * size) == 0 or round(test * size) == 0:
+        with pytest.raises(SplitError, match="would leave .*empty"):
+            assign(rows, held_settings("random", val_fraction=val, test_fraction=test), seed)
+        return
+    assign(rows, held_settings("random", val_fraction=val, test_fraction=test), seed)
+    usable = [row for row in rows if not row.reason]
+    assert all(row.split in ("train", "val", "test") for row in usable)
+    assert next(row for row in rows if row.clip == "s1/0-AB").split == EXCLUDED
+    assert len({row.clip for row in rows}) == len(rows), "a clip appears twice"
+    counts = {part: sum(row.split == part for row in usable) for part in ("train", "val", "test")}
+    assert abs(counts["test"] - test * len(usable)) <= 1 and abs(counts["val"] - val * len(usable)) <= 1
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), speakers=st.integers(4, 9), data=st.data())
+def test_named_and_drawn_speakers_never_reach_train(seed, speakers, data):
+    names = [f"s{k}" for k in range(1, speakers + 1)]
+    test_named = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+    rows = corpus_rows(speakers, 4)
+    assign(rows, held_settings("speakers", test_speakers=test_named), seed)
+    parts = by_part(rows, "speaker")
+    assert parts["test"] == set(test_named)
+    assert not parts["train"] & parts["test"] and not parts["train"] & parts.get("val", set())
+    assert not parts.get("val", set()) & parts["test"]

@@ -100,3 +100,12 @@ def test_confusion_counts_every_aligned_character(fixture_scores):
 def test_empty_reference_is_an_error():
     with pytest.raises(ValueError, match="empty"):
         metrics.score("?!", "ciao", "ita")
+
+
+def test_the_hypothesis_is_normalised_like_the_reference():
+    """A decoder's raw output (capitals, punctuation, digits, accents) scores as its normalised words."""
+    same = metrics.score("Perfetto, vorrei comprarne due.", "PERFETTO  vorrei comprarne 2!", "ita")
+    assert same.hypothesis == "perfetto vorrei comprarne due"
+    assert same.cer == 0 and same.wer == 0
+    accented = metrics.score("E in offerta", "È in offerta", "ita")
+    assert accented.cer == 0
