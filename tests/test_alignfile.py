@@ -127,3 +127,25 @@ def test_from_word_times_refuses_what_cannot_be_an_align_file():
         alignfile.from_word_times([("bin", 0.5, 3.5)], 25, 75)
     with pytest.raises(alignfile.AlignError, match="one spoken word"):
         alignfile.from_word_times([("sil", 0.5, 1.0)], 25, 75)
+
+
+# Properties (hypothesis): any contiguous segmentation survives writing and reading
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+WORD = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=1, max_size=12)
+
+
+@given(st.lists(st.tuples(st.integers(0, 5000), WORD), min_size=1, max_size=12), st.integers(0, 1000))
+def test_an_align_file_round_trips(pieces, start):
+    segments, begin = [], start
+    for length, word in pieces:
+        segments.append(Segment(begin, begin + length, word))
+        begin += length
+    assert alignfile.parse_align(alignfile.format_align(segments)) == segments
+
+
+@given(st.floats(0, 100, allow_nan=False), st.sampled_from([25.0, 29.97, 30.0]))
+def test_seconds_become_the_nearest_unit(seconds, fps):
+    units = alignfile.seconds_to_units(seconds, fps)
+    assert abs(units - seconds * fps * alignfile.FRAME_UNIT) <= 0.5 + 1e-6 * max(1.0, seconds * fps * 1000)

@@ -55,3 +55,26 @@ def test_ctc_min_frames_counts_repeats():
     assert text.ctc_min_frames("abc") == 3
     assert text.ctc_min_frames("all") == 4
     assert text.ctc_min_frames("caffe macchiato") == 17
+
+
+# Properties (hypothesis) for any text, not only the corpus sentences
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+
+
+@given(ANY_TEXT, st.sampled_from(["ita", "eng"]))
+def test_normalising_gives_lower_case_words_and_is_idempotent(sentence, language):
+    label = text.normalise(sentence, language)
+    assert set(label) <= set(text.ALPHABET)
+    assert label == label.strip() and "  " not in label
+    assert text.normalise(label, language) == label
+
+
+@given(st.text(st.sampled_from(text.ALPHABET), max_size=60).map(lambda s: " ".join(s.split())))
+def test_the_label_codec_round_trips_without_the_blank(label):
+    indices = text.encode(label)
+    assert text.BLANK not in indices
+    assert text.decode(indices) == label
+    assert text.decode([text.BLANK, *indices, text.BLANK]) == label
