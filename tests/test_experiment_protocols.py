@@ -13,7 +13,8 @@ def test_a_protocol_re_splits_the_usable_clips_and_keeps_the_excluded_ones(tmp_p
     splitfile.write(layout.SPLIT_TABLE, rows)
     params = {"seed": 5, "split": {"mode": "random", "val_fraction": 0.15, "test_fraction": 0.15, "val_speakers": [],
                                    "test_speakers": [], "val_sentences": [], "test_sentences": [],
-                                   "overlapped_test_clips": 255, "lists": {"train": None, "val": None, "test": None}}}
+                                   "overlapped_test_clips": 255, "speech_margin_frames": 2,
+                                   "min_word_frames": 0.5, "lists": {"train": None, "val": None, "test": None}}}
     same = experiment.protocol_split(params, experiment.PROJECT_SPLIT)
     assert same == layout.protocol_split_table("split") and splitfile.read(same) == rows
     dest = experiment.protocol_split(params, "speakers")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from lipflow import grid
-from tests.conftest import grid_clip
+from tests.conftest import GRID_CLIPS, grid_clip
 
 pytestmark = pytest.mark.slow
 # clip -> the alignment folder it is filed in (s1's and s2's are swapped) and the sentence it says
@@ -124,3 +124,23 @@ def test_grid_like_corpus_runs_end_to_end_in_both_engines(project):
     assert manifest(root, "align") == aligned
     shown = json.loads(project.run("dvc", "metrics", "show", "--json").stdout)
     assert "test" in json.dumps(shown) and "reports/eval/vanilla/metrics.json" in json.dumps(shown)
+
+
+def test_a_truncated_recording_is_excluded_by_name_not_padded_into_training(grid_project, tmp_path):
+    """A recording cut after 45% of its bytes: 35 frames and 1.3 s of audio survive, the mouth
+    stage pads the crops, and aeneas squeezes the whole sentence into what is left. The split
+    names the clip and keeps it out of every part (issue 23)."""
+    source = grid_clip("pwij3p").read_bytes()
+    truncated = tmp_path / "pwij3p.mpg"
+    truncated.write_bytes(source[:len(source) * 45 // 100])
+    grid_project.add_clip("s2/pwij3p-GR", truncated)
+    (grid_project.root / "grid.tsv").write_text("id\ttext\n" + "".join(f"{k}\t{v}\n" for k, v in GRID_CLIPS.items()))
+    grid_project.set_params(**{"split.val_fraction": 0.0, "split.test_fraction": 0.34, "mouth.frames": 75})
+    for stage in ("fps", "align", "landmarks", "mouth", "split"):
+        grid_project.run("lipflow", stage)
+    assert manifest(grid_project.root, "mouth")["s2/pwij3p-GR"]["status"] == "ok"
+    with open(grid_project.root / "data/split/split.tsv", newline="") as handle:
+        split = {row["clip"]: row for row in csv.DictReader(handle, delimiter="\t")}
+    assert split["s2/pwij3p-GR"]["split"] == "excluded", split["s2/pwij3p-GR"]
+    assert "the speech does not fit the clip" in split["s2/pwij3p-GR"]["reason"], split["s2/pwij3p-GR"]["reason"]
+    assert all(row["split"] != "excluded" for key, row in split.items() if key != "s2/pwij3p-GR")

@@ -17,7 +17,8 @@ def grid_rows(speakers: list[str], per_speaker: int) -> list[Row]:
 
 def grid_settings(mode: str, **changes) -> dict:
     settings = {"mode": mode, "val_fraction": 0.2, "test_fraction": 0.0, "val_speakers": [], "test_speakers": [],
-                "val_sentences": [], "test_sentences": [], "overlapped_test_clips": 3,
+                "val_sentences": [], "test_sentences": [], "overlapped_test_clips": 3, "speech_margin_frames": 2,
+                "min_word_frames": 0.5,
                 "lists": {"train": None, "val": None, "test": None}}
     return {**settings, **changes}
 
@@ -205,3 +206,33 @@ def test_named_and_drawn_speakers_never_reach_train(seed, speakers, data):
     assert parts["test"] == set(test_named)
     assert not parts["train"] & parts["test"] and not parts["train"] & parts.get("val", set())
     assert not parts.get("val", set()) & parts["test"]
+
+
+# The label must be in the crops (issue 23: a truncated GRID clip, 37 of 75 frames, passed as ok)
+
+from lipflow.alignfile import Segment  # noqa: E402
+from lipflow.splitting import label_video_mismatch  # noqa: E402
+
+CHECKS = {"speech_margin_frames": 2, "min_word_frames": 0.5}
+GRID_ALIGN = [Segment(0, 23750, "sil"), Segment(23750, 29500, "bin"), Segment(29500, 34000, "blue"),
+              Segment(34000, 35500, "at"), Segment(35500, 41000, "f"), Segment(41000, 47250, "two"),
+              Segment(47250, 53000, "now"), Segment(53000, 74500, "sil")]
+"""GRID s1 bbaf2n's shipped alignment: speech from frame 23.75 to 53."""
+
+
+def test_speech_within_the_cropped_frames_is_fine():
+    assert label_video_mismatch(GRID_ALIGN, (0, 75), CHECKS) == ""
+    assert label_video_mismatch(GRID_ALIGN, (0, 52), CHECKS) == "", "within the margin"
+
+
+def test_a_truncated_clip_or_speech_past_t_is_named():
+    reason = label_video_mismatch(GRID_ALIGN, (0, 37), CHECKS)
+    assert "speech aligned to frames 23.8-53.0 but the crops come from video frames 0-36" in reason
+    assert "the label is not in the crops" in label_video_mismatch(GRID_ALIGN, (30, 75), CHECKS)
+
+
+def test_a_word_squeezed_to_nothing_is_named():
+    squeezed = [Segment(0, 20000, "sil"), Segment(20000, 30000, "bin"), Segment(30000, 30200, "blue"),
+                Segment(30200, 37000, "at"), Segment(37000, 75000, "sil")]
+    assert "word 'blue' aligned to 0.20 frames" in label_video_mismatch(squeezed, (0, 75), CHECKS)
+    assert label_video_mismatch([Segment(0, 75000, "sil")], (0, 75), CHECKS) == ""

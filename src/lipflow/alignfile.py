@@ -142,7 +142,11 @@ def read_align(path: Path) -> list[Segment]:
 
 def spoken_words(segments: list[Segment]) -> list[str]:
     """The transcript of an alignment: its words without silence tokens."""
-    return [s.word for s in segments if s.word not in SILENCE_TOKENS]
+    return [s.word for s in spoken_segments(segments)]
+
+
+def spoken_segments(segments: list[Segment]) -> list[Segment]:
+    return [s for s in segments if s.word not in SILENCE_TOKENS]
 
 
 def word_segments(truth_words: list[dict], fps: float) -> list[Segment]:

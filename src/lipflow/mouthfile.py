@@ -41,6 +41,13 @@ def frames_shape(path: Path) -> tuple[int, ...]:
     return shape
 
 
+def video_span(path: Path) -> tuple[int, int]:
+    """(first, one past the last) video frame the crops come from, padding left out."""
+    with np.load(path) as arrays:
+        sources = arrays["source_frames"][arrays["mask"] != PADDED]
+    return int(sources.min()), int(sources.max()) + 1
+
+
 def read_frames(path: Path) -> np.ndarray:
     with np.load(path) as arrays:
         return arrays[FRAMES]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .alignfile import FRAME_UNIT, Segment, spoken_segments
 from .errors import LipflowError
 from .splitfile import EXCLUDED, PARTS, TEST, TRAIN, VAL, Row
 
@@ -33,6 +34,26 @@ ROLE = {TRAIN: "training", VAL: "held-out val", TEST: "held-out test"}
 
 class SplitError(LipflowError):
     """The split asked for cannot be made; the message says which part or clip."""
+
+
+def label_video_mismatch(segments: list[Segment], video: tuple[int, int], settings: dict) -> str:
+    """Why a clip's label cannot be read from its crops ("" when it can): speech aligned outside the
+    video frames the crops come from (a truncated file, speech past the T kept frames), or a word
+    aligned shorter than ``split.min_word_frames`` (the words were squeezed into too little audio)."""
+    spoken = spoken_segments(segments)
+    if not spoken:
+        return ""
+    first, end = video
+    margin = settings["speech_margin_frames"]
+    speech = (spoken[0].begin / FRAME_UNIT, spoken[-1].end / FRAME_UNIT)
+    if speech[0] < first - margin or speech[1] > end + margin:
+        return (f"speech aligned to frames {speech[0]:.1f}-{speech[1]:.1f} but the crops come from video frames "
+                f"{first}-{end - 1}: the label is not in the crops")
+    short = min(spoken, key=lambda s: s.end - s.begin)
+    if (short.end - short.begin) / FRAME_UNIT < settings["min_word_frames"]:
+        return (f"word {short.word!r} aligned to {(short.end - short.begin) / FRAME_UNIT:.2f} frames "
+                f"(< split.min_word_frames {settings['min_word_frames']}): the speech does not fit the clip")
+    return ""
 
 
 def assign(rows: list[Row], settings: dict, seed: int) -> list[Row]:

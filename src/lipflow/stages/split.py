@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import alignfile, layout, splitfile, text
+from .. import alignfile, layout, mouthfile, splitfile, text
 from ..files import write_json
 from ..params import is_grid
 from ..project import Project, load
 from ..splitfile import EXCLUDED, Row
-from ..splitting import assign, report
+from ..splitting import assign, label_video_mismatch, report
 from . import upstream
 
 NAME = "split"
@@ -32,6 +32,10 @@ def candidates(project: Project) -> list[Row]:
     for clip in clips:
         failed = next((r for r in upstream(clip.key, *needed) if not r.ok), None)
         reason = f"{failed.stage} {failed.status}: {failed.reason}" if failed else ""
+        if not failed and upstream(clip.key, "align")[0].ok:
+            reason = label_video_mismatch(alignfile.read_align(layout.artefact("align", clip.key)),
+                                          mouthfile.video_span(layout.artefact("mouth", clip.key)),
+                                          project.params[NAME])
         if grid_kind and not failed:
             sentence = " ".join(alignfile.spoken_words(alignfile.read_align(layout.artefact("align", clip.key))))
         else:
