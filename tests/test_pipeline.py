@@ -135,3 +135,10 @@ def test_every_rule_keeps_a_log_and_a_benchmark(snakemake_rules):
             continue
         assert [str(p) for p in rule.log][0].startswith(f"{layout.LOGS}/"), name
         assert str(rule.benchmark).endswith(".benchmark.tsv"), name
+
+
+def test_snakemake_lint_finds_nothing():
+    """Snakemake's own linter (log and benchmark per rule, no absolute paths, params, envs...) is clean."""
+    result = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "your workflow is in a good condition" in result.stdout + result.stderr, result.stdout + result.stderr
