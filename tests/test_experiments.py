@@ -139,3 +139,15 @@ def test_predict_on_a_video_without_a_face_exits_with_the_reason(baseline, tmp_p
     # TensorFlow (and its start-up logging) loads only after a mouth is found: one line in all.
     assert result.returncode == 1 and result.stdout == ""
     assert re.fullmatch(r"lipflow predict: no face in any of the \d+ frames \(0-\d+\)\n", result.stderr), result.stderr
+
+
+def test_dvc_plots_show_the_curves_per_speaker_bars_and_confusion(baseline):
+    """dvc.yaml's top-level plots find their data in an evaluated run."""
+    project, _ = baseline
+    shown = json.loads(project_run(project)("dvc", "plots", "show", "--json").stdout)["data"]
+    curves = shown["learning_curves"][0]["content"]["data"]["values"]
+    assert {row["field"] for row in curves} == {"train_loss", "val_loss"} and len(curves) == 2 * 2, curves[:3]
+    assert len(shown["val_cer"][0]["content"]["data"]["values"]) == 2
+    speakers = shown["test_cer_per_speaker"][0]["content"]["data"]["values"]
+    assert speakers and all("beam_cer" in row for row in speakers)
+    assert shown["reports/eval/vanilla/confusion_test.png"][0]["type"] == "image"

@@ -263,12 +263,30 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def top_level_plots() -> list:
+    """``dvc plots show`` / ``dvc plots diff`` of the vanilla run: train and val curves overlaid, val
+    CER by epoch, test CER per speaker as bars, the test confusion matrix."""
+    history = f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/history.tsv"
+    evaluation = f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}"
+    return [
+        {"learning_curves": {"title": "train and val CTC loss", "x": "epoch",
+                             "y": {history: ["train_loss", "val_loss"]}}},
+        {"val_cer": {"title": "val CER by epoch", "x": "epoch", "y": {history: "val_cer"}}},
+        {"test_cer_per_speaker": {"title": "test CER per speaker (beam)", "template": "bar_horizontal",
+                                  "x": "beam_cer", "y": {f"{evaluation}/per_speaker_test.tsv": "speaker"}}},
+        f"{evaluation}/confusion_test.png",
+    ]
+
+
 def dvc_yaml() -> str:
-    """The text of ``dvc.yaml``: every stage of the table, in table order."""
+    """The text of ``dvc.yaml``: every stage of the table, in table order, then the top-level plots."""
     parts = [DVC_HEADER, "vars:\n  - params.yaml\n\nstages:"]
     for spec in STAGES.values():
         comment = textwrap.fill(spec.help, 96, initial_indent="  # ", subsequent_indent="  # ")
         body = yaml.dump({spec.name: spec.dvc_stage()}, Dumper=_Dumper, sort_keys=False, width=120,
                          default_flow_style=False)
         parts.append(comment + "\n" + textwrap.indent(body, "  "))
+    parts.append("# The vanilla run's curves, per-speaker bars and confusion matrix (dvc plots show / diff).\n"
+                 + yaml.dump({"plots": top_level_plots()}, Dumper=_Dumper, sort_keys=False, width=120,
+                             default_flow_style=False))
     return "\n".join(parts)
