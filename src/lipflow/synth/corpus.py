@@ -256,6 +256,31 @@ def _fitted_speech(sentence: str, voice: Voice, language: str, room: float):
         voice = Voice(voice.variant, voice.pitch, voice.pitch_range, faster)
 
 
+def mouth_shapes(seed: int, settings: dict, who: Speaker, phones: list, lead_in: float, times: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+    """The mouth track at ``times``: MPEG-4 class targets with the speaker's style and this utterance's
+    variation (drawn from ``rng``) for the realistic mouth, the per-phoneme cartoon targets otherwise."""
+    if settings["mouth"] == REALISTIC:
+        style = articulation.speaker_style(seed, who.index)
+        targets = articulation.realistic_targets(phones, style, rng, settings["timing_jitter"],
+                                                 settings["amplitude_noise"])
+        return visemes.shape_track(targets, lead_in, times, settings["coarticulation"] * style.speed)
+    return visemes.shape_track(visemes.cartoon_targets(phones), lead_in, times, settings["coarticulation"])
+
+
+def where_drawn(drawn) -> face.Mouth:
+    """The photo's mouth of what :func:`prepared_face` returned for either mouth."""
+    return drawn.mouth if isinstance(drawn, lips.Lips) else drawn
+
+
+def draw_shape(frame: np.ndarray, drawn, shape: np.ndarray, lip_bgr: tuple[int, int, int], asymmetry: float) -> None:
+    """Pose the mouth :func:`prepared_face` returned, in place: the photo's own lips warped, or the cartoon."""
+    if isinstance(drawn, lips.Lips):
+        lips.draw(frame, drawn, shape, asymmetry)
+    else:
+        face.draw_mouth(frame, drawn, shape, lip_bgr)
+
+
 @dataclass
 class Rendered:
     frames: np.ndarray       # T x H x W x 3 uint8 BGR
@@ -277,16 +302,11 @@ def render(seed: int, settings: dict, language: str, who: Speaker, sentence_id: 
     count = int(round(duration * fps))
     times = (np.arange(count) + 0.5) / fps
     realistic = settings["mouth"] == REALISTIC
-    if realistic:
-        style = articulation.speaker_style(seed, who.index)
-        targets = articulation.realistic_targets(
-            utterance.phones, style, clip_rng(seed, who.index, sentence_id, ARTICULATION_STREAM),
-            settings["timing_jitter"], settings["amplitude_noise"])
-        shapes = visemes.shape_track(targets, lead_in, times, settings["coarticulation"] * style.speed)
-    else:
-        shapes = visemes.shape_track(visemes.cartoon_targets(utterance.phones), lead_in, times, settings["coarticulation"])
+    style = articulation.speaker_style(seed, who.index)
+    shapes = mouth_shapes(seed, settings, who, utterance.phones, lead_in, times,
+                          clip_rng(seed, who.index, sentence_id, ARTICULATION_STREAM))
     base, drawn = prepared_face(who.look, settings["width"], settings["height"], settings["mouth"])
-    centre = (drawn.mouth if realistic else drawn).centre
+    centre = where_drawn(drawn).centre
     frames = np.empty((count, settings["height"], settings["width"], 3), np.uint8)
     sway = rng.uniform(*HEAD_SWAY_HZ, 2)
     phase = rng.uniform(0, 2 * np.pi, 2)
@@ -296,10 +316,7 @@ def render(seed: int, settings: dict, language: str, who: Speaker, sentence_id: 
     darker = np.clip(-noise_field, 0, 255).astype(np.uint8)
     for index, (t, shape) in enumerate(zip(times, shapes)):
         frame = base.copy()
-        if realistic:
-            lips.draw(frame, drawn, shape, style.asymmetry)
-        else:
-            face.draw_mouth(frame, drawn, shape, who.look.lip_bgr)
+        draw_shape(frame, drawn, shape, who.look.lip_bgr, style.asymmetry)
         dx = settings["head_motion"] * np.sin(2 * np.pi * sway[0] * t + phase[0])
         dy = settings["head_motion"] / 2 * np.sin(2 * np.pi * sway[1] * t + phase[1])
         motion = cv2.getRotationMatrix2D(centre, HEAD_TILT_DEGREES_PER_PX * dx, 1.0)

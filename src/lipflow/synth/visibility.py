@@ -15,7 +15,7 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from . import articulation, corpus, face, lips, visemes
+from . import articulation, corpus, visemes
 from .speech import speak_sentence
 
 CROP_SIZE = (50, 25)          # width, height: the model's input size
@@ -51,32 +51,22 @@ def phoneme_frames(seed: int, settings: dict, language: str, sentences: dict[int
     for index, texts in sentences.items():
         who = corpus.speaker(seed, index, settings)
         base, drawn = corpus.prepared_face(who.look, settings["width"], settings["height"], settings["mouth"])
-        realistic = settings["mouth"] == corpus.REALISTIC
-        style = articulation.speaker_style(seed, index)
-        mouth = drawn.mouth if realistic else drawn
+        asymmetry = articulation.speaker_style(seed, index).asymmetry
+        mouth = corpus.where_drawn(drawn)
         times = (np.arange(int(round(settings["duration"] * float(Fraction(who.frame_rate))))) + 0.5) / float(
             Fraction(who.frame_rate))
         for text in texts:
             utterance, _ = speak_sentence(text, who.voice, language)
             rng = corpus.clip_rng(seed, index, text, corpus.ARTICULATION_STREAM)
-            if realistic:
-                targets = articulation.realistic_targets(utterance.phones, style, rng, settings["timing_jitter"],
-                                                         settings["amplitude_noise"])
-                coarticulation = settings["coarticulation"] * style.speed
-            else:
-                targets, coarticulation = visemes.cartoon_targets(utterance.phones), settings["coarticulation"]
             lead_in = settings["lead_in_min"]
-            shapes = visemes.shape_track(targets, lead_in, times, coarticulation)
+            shapes = corpus.mouth_shapes(seed, settings, who, utterance.phones, lead_in, times, rng)
             for phone in utterance.phones:
                 name = visemes.viseme(phone.name)
                 if name not in wanted:
                     continue
                 middle = int(np.argmin(np.abs(times - (phone.start + phone.end) / 2 - lead_in)))
                 frame = base.copy()
-                if realistic:
-                    lips.draw(frame, drawn, shapes[middle], style.asymmetry)
-                else:
-                    face.draw_mouth(frame, drawn, shapes[middle], who.look.lip_bgr)
+                corpus.draw_shape(frame, drawn, shapes[middle], who.look.lip_bgr, asymmetry)
                 crops.append(_crop(frame, mouth.centre, mouth.width, settings["noise"], rng))
                 labels.append(name)
                 speakers.append(index)
