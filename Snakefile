@@ -11,6 +11,7 @@ include: "rules/corpus.smk"
 include: "rules/prepare.smk"
 include: "rules/mouth.smk"
 include: "rules/model.smk"
+include: "rules/speech.smk"
 
 
 rule prepare:
@@ -27,4 +28,5 @@ rule all:
         manifest("mouth"),
         rules.split.output,
         rules.evaluate.output,
+        rules.l2s.input,
         rules.results.output,

@@ -143,6 +143,7 @@ rule results:
         training=rules.train.output.metrics,
         split=rules.split.output.metrics,
         alignment=str(layout.ALIGNMENT_METRICS),
+        speech=str(layout.eval_reports(PARAMS["l2s"]["run"]) / "metrics.json"),
         code=stage_code("results"),
     output:
         report(str(layout.REPORTS / "results.md"), category="Results"),

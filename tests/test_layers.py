@@ -21,7 +21,7 @@ FLOORS = [
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
     {"synth", "train", "evaluate", "realspeech", "experiment_report"},
-    {"experiment", "predict", "recorder", "results", "timings"},
+    {"experiment", "l2s", "predict", "recorder", "results", "timings"},
     {"stages"},
     {"pipeline"},
     {"cli"},

@@ -17,7 +17,7 @@ from lipflow.pipeline import STAGES
 from tests.conftest import REPO
 
 DATASET_ROOT = pipeline.DATASET_ROOT
-SNAKEMAKE_ONLY = {"all", "manifest", "prepare", "kd"}
+SNAKEMAKE_ONLY = {"all", "manifest", "prepare", "kd", "l2s"}
 
 
 def test_the_committed_dvc_yaml_is_what_the_table_generates():

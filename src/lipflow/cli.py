@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--columns", type=int, default=10, help="crops per preview row (default: %(default)s)")
     sub.set_defaults(handler=_run_predict)
 
+    sub = commands.add_parser("speak", help="speech from the lips of one silent video (any container and frame rate)",
+                              description="Crop the mouth as the pipeline does, generate the mel with the lip-to-speech "
+                                          "generator and vocode it with Griffin-Lim into a WAV.")
+    sub.add_argument("video", help="video file with one speaker's face (its sound, if any, is not used)")
+    sub.add_argument("--out", help="WAV to write (default: the video's name with .speech.wav)")
+    sub.add_argument("--voice", help="a recording of the speaker's voice (audio or video with sound) for the speaker "
+                                     "embedding (default: the first training clip's voice)")
+    sub.add_argument("--model", help="saved generator (default: models/<l2s.run>/model.keras)")
+    sub.set_defaults(handler=_run_speak)
+
     sub = commands.add_parser("preview", help="contact sheet PNG of one clip's mouth crops, for eyeballing them")
     sub.add_argument("clip", metavar="KEY", help="clip key s<k>/<ID>-<initials> (run lipflow mouth first)")
     sub.add_argument("--out", help="PNG to write (default: reports/mouth_preview/<key>.png)")
@@ -132,6 +142,16 @@ def _run_predict(args) -> str:
     if args.preview:
         predict.write_preview(result, Path(args.preview), args.columns)
     return "\n".join(f"{decoder}: {sentence}" for decoder, sentence in result.sentences.items())
+
+
+def _run_speak(args) -> str:
+    from .l2s import speak
+
+    params = params_mod.load(args.params)
+    dest = Path(args.out) if args.out else Path(args.video).with_suffix(".speech.wav")
+    speech = speak.speak(params, Path(args.video), Path(args.model or layout.best_model(params["l2s"]["run"])), dest,
+                         Path(args.voice) if args.voice else None)
+    return f"{speech.wav}: {speech.seconds:.2f} s of speech, voice from {speech.voice}"
 
 
 def _run_manifest(args) -> str:

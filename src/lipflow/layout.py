@@ -21,6 +21,7 @@ STAGE_DIRS = {
     "landmarks": DATA / "landmarks",
     "mouth": DATA / "mouth",
     "split": DATA / "split",
+    "mel": DATA / "mel",
 }
 """Per-clip stages: where each writes its records and artefacts (``<dir>/<speaker>/<name>.*``)."""
 SHARDS = DATA / "shards"
@@ -40,12 +41,15 @@ TRAIN_REPORTS = REPORTS / "train"
 EVAL_REPORTS = REPORTS / "eval"
 EXPERIMENT_REPORTS = REPORTS / "experiments"
 
+SPEECH_REPORT = "report"
+"""Beside a lip-to-speech evaluation's metrics.json: its summary, tables, WAVs and spectrograms."""
+
 BEST_MODEL = "model.keras"
 """A training run's model for evaluation and prediction, in ``models/<run>/``."""
 RECORD_SUFFIX = ".record.json"
 TRUTH_SUFFIX = ".truth.json"
 """Beside a generated clip: the words and phonemes it really says, with their times."""
-SUFFIXES = {"fps": ".mp4", "align": ".align", "landmarks": ".npz", "mouth": ".npz"}
+SUFFIXES = {"fps": ".mp4", "align": ".align", "landmarks": ".npz", "mouth": ".npz", "mel": ".npz"}
 """The artefact each per-clip stage writes beside its record."""
 FRAGMENTS_SUFFIX = ".fragments.txt"
 AENEAS_SUFFIX = ".aeneas.json"

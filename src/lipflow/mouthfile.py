@@ -30,14 +30,14 @@ def write(dest: Path, arrays: dict[str, np.ndarray]) -> None:
     write_npz(dest, arrays)
 
 
-def frames_shape(path: Path) -> tuple[int, ...]:
-    """Shape of the ``frames`` array from its header alone (nothing is decompressed)."""
-    with zipfile.ZipFile(path) as archive, archive.open(f"{FRAMES}.npy") as member:
+def frames_shape(path: Path, name: str = FRAMES, expected_dtype=np.uint8) -> tuple[int, ...]:
+    """Shape of an ``.npz`` entry (the crops by default) from its header alone (nothing is decompressed)."""
+    with zipfile.ZipFile(path) as archive, archive.open(f"{name}.npy") as member:
         version = np.lib.format.read_magic(member)
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, _, dtype = read_header(member)
-    if dtype != np.uint8:
-        raise ValueError(f"frames are {dtype}, expected uint8")
+    if dtype != expected_dtype:
+        raise ValueError(f"{name} are {dtype}, expected {np.dtype(expected_dtype)}")
     return shape
 
 
@@ -48,9 +48,9 @@ def video_span(path: Path) -> tuple[int, int]:
     return int(sources.min()), int(sources.max()) + 1
 
 
-def read_frames(path: Path) -> np.ndarray:
+def read_frames(path: Path, name: str = FRAMES) -> np.ndarray:
     with np.load(path) as arrays:
-        return arrays[FRAMES]
+        return arrays[name]
 
 
 def read_all(path: Path) -> dict[str, np.ndarray]:

@@ -92,7 +92,21 @@ def validate(params: dict, base: Path = Path(".")) -> dict:
     _check_grid(params["dataset"])
     _check_sentence_draw(params)
     _check_align_languages(params["align"])
+    _check_mel(params["l2s"]["mel"], params["fps"]["fps"])
     return _resolve(params)
+
+
+def _check_mel(mel: dict, fps: float) -> None:
+    """Mel frames must tile the video frames (4 per frame at 25 fps), and the filterbank fit the audio."""
+    samples = mel["sample_rate"] / fps
+    if samples != int(samples) or int(samples) % mel["hop_length"]:
+        raise ParamsError(f"l2s.mel.hop_length: {mel['sample_rate']} Hz at {fps:g} fps is {samples:g} samples per "
+                          f"video frame, not a whole number of hops of {mel['hop_length']}")
+    if not mel["fmin"] < mel["fmax"] <= mel["sample_rate"] / 2:
+        raise ParamsError(f"l2s.mel.fmax: need fmin < fmax <= sample_rate / 2, got fmin {mel['fmin']}, "
+                          f"fmax {mel['fmax']} at {mel['sample_rate']} Hz")
+    if mel["win_length"] > mel["n_fft"]:
+        raise ParamsError(f"l2s.mel.win_length: {mel['win_length']} is longer than n_fft {mel['n_fft']}")
 
 
 def _check_align_languages(align: dict) -> None:

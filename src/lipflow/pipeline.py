@@ -87,12 +87,12 @@ def _clip_outs(stage: str) -> tuple:
     return ({_dir(stage): PERSIST}, {layout.manifest(stage).as_posix(): NOT_CACHED})
 
 
-def _run_options(default_run: str) -> tuple[Option, ...]:
+def _run_options(default_run: str, seed_param: str = "train.seed") -> tuple[Option, ...]:
     return (
         Option(("--resume",), {"action": argparse.BooleanOptionalAction, "default": True,
                                "help": "continue from the run's last checkpoint when there is one (default: %(default)s)"}),
         Option(("--run",), {"help": f"run name (default: {default_run})"}),
-        Option(("--seed",), {"type": int, "help": "training seed (default: train.seed, or the top-level seed when null)"}),
+        Option(("--seed",), {"type": int, "help": f"training seed (default: {seed_param}, or the top-level seed when null)"}),
     )
 
 
@@ -226,13 +226,63 @@ STAGES: dict[str, StageSpec] = {
             metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},),
         ),
         StageSpec(
-            "results", "results", "lipflow.stages.results", ("train.run", "model.variant"),
+            "mel", "mel", "lipflow.stages.mel", ("fps.fps", "l2s.mel"),
+            "log-mel targets of every clip's audio, 4 mel frames per mouth crop (lip-to-speech) -> data/mel/",
+            "Per clip: the audio of the frames the crops come from (silence for padded crops) at l2s.mel.sample_rate, "
+            "and its log-mel (l2s.mel: n_fft, window, hop, mels, fmin, fmax), in data/mel/<key>.npz.",
+            per_clip=True, reads=(_dir("fps"), MOUTH), outs=_clip_outs("mel"),
+        ),
+        StageSpec(
+            "asr", "asr", "lipflow.stages.asr",
+            ("seed", "dataset.language", "labels", "mouth.frames", "train.cache_mb", "evaluate", "l2s.mel", "l2s.asr",
+             "l2s.train.clipnorm", "l2s.train.keep_checkpoints", "l2s.evaluate.splits"),
+            "train the speech recogniser on the train split's real audio mels (or take l2s.asr.model) -> models/asr/",
+            "A CTC recogniser (log-mel in, characters out) for scoring generated speech and for the generator's "
+            "content loss; its CER/WER on the real audio of the held-out splits goes to reports/eval/asr/.",
+            reads=(SPLIT_TABLE, _dir("mel")),
+            options=(_run_options("asr")[0],),
+            outs=({f"{layout.MODELS.as_posix()}/asr": PERSIST},),
+            metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED},
+                     {f"{layout.EVAL_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED}),
+        ),
+        StageSpec(
+            "train_l2s", "train-l2s", "lipflow.stages.train_l2s",
+            ("seed", "dataset.language", "labels", "mouth", "train.cache_mb", "l2s.run", "l2s.mel", "l2s.model",
+             "l2s.loss", "l2s.train"),
+            "train the lip-to-speech generator (crops + a reference mel of the speaker -> mel) -> models/<l2s.run>/",
+            "Visual front end, Conformer-style encoder, CTC text head, speaker embedding from another utterance of "
+            "the same speaker, 1D-conv mel decoder; loss l2s.loss.mel x L1 + ctc x CTC + asr x the frozen "
+            "recogniser's CTC on the generated mel. Best epoch by val mel L1; checkpoints resume exactly.",
+            reads=(SPLIT_TABLE, MOUTH, _dir("mel"), f"{layout.MODELS.as_posix()}/asr"),
+            options=_run_options("l2s.run", "l2s.train.seed"),
+            outs=({f"{layout.MODELS.as_posix()}/${{l2s.run}}": PERSIST},),
+            metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
+            plots=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
+        ),
+        StageSpec(
+            "evaluate_l2s", "evaluate-l2s", "lipflow.stages.evaluate_l2s",
+            ("seed", "dataset.language", "evaluate", "l2s.run", "l2s.mel", "l2s.evaluate"),
+            "score generated speech: STOI, ESTOI and the recogniser's WER beside floor and ceiling -> "
+            "reports/eval/<l2s.run>/",
+            "Griffin-Lim speech from the generator, from the real mel (ceiling) and from the mean training mel "
+            "(floor), each scored against the real audio with pystoi and transcribed by the recogniser; "
+            "metrics.json (key lip_to_speech), per-speaker tables, predictions, WAVs and spectrograms in summary.md.",
+            reads=(f"{layout.MODELS.as_posix()}/${{l2s.run}}", f"{layout.MODELS.as_posix()}/asr", SPLIT_TABLE, MOUTH,
+                   _dir("mel")),
+            options=(Option(("--model",), {"help": "saved generator (default: models/<l2s.run>/model.keras)"}),
+                     Option(("--run",), {"help": "run name: reports go to reports/eval/<run>/ (default: l2s.run)"})),
+            outs=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/{layout.SPEECH_REPORT}": NOT_CACHED},),
+            metrics=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
+        ),
+        StageSpec(
+            "results", "results", "lipflow.stages.results", ("train.run", "model.variant", "l2s.run"),
             "write reports/results.md, the result tables, from the metrics files (README shows the same)",
-            "Tables of the evaluation (model and floors, 95% intervals), the split protocol, training, alignment "
-            "and, when it has run, the vanilla-vs-KD experiment, with the environment and git revision. With "
+            "Tables of the evaluation (model and floors, 95% intervals), the split protocol, training, lip-to-speech, "
+            "alignment and, when it has run, the vanilla-vs-KD experiment, with the environment and git revision. With "
             "--readme the README's results section is replaced by the same text.",
             reads=(f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/metrics.json",
                    f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/environment.json",
+                   f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/metrics.json",
                    f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/metrics.json",
                    layout.SPLIT_METRICS.as_posix(), layout.ALIGNMENT_METRICS.as_posix()),
             outs=({layout.REPORTS.as_posix() + "/results.md": NOT_CACHED},),

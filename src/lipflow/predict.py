@@ -1,20 +1,19 @@
 """One video of any container and frame rate -> the sentence read from the speaker's lips.
 
-It runs the pipeline's own code with the pipeline's parameters: the fps stage's conversion
-(:func:`lipflow.media.convert_fps`), the mouth stage's extraction
-(:func:`lipflow.vision.mouths.extract`) and the evaluate stage's batching and decoders, so a
+It runs the pipeline's own code with the pipeline's parameters: the crops of
+:mod:`lipflow.vision.any_video` and the evaluate stage's batching and decoders, so a
 prediction sees exactly what evaluation saw.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import layout, media
+from . import layout
 from .errors import StageError
 from .project import Project
+from .vision import any_video
 from .vision import mouths as vision_mouths
 from .vision import sheet
 
@@ -28,15 +27,10 @@ class Prediction:
 
 def predict(project: Project, video: Path, model_path: Path) -> Prediction:
     """Raises :class:`StageError` with a one-line reason (no face, no video, wrong shape)."""
-    video, model_path = Path(video), Path(model_path)
-    if not video.is_file():
-        raise StageError(f"{video}: no such file")
+    model_path = Path(model_path)
     if not model_path.is_file():
         raise StageError(f"{model_path}: model not found (train one, or pass --model)")
-    with tempfile.TemporaryDirectory(prefix="lipflow-predict-") as folder:
-        converted = Path(folder) / "video.mp4"
-        media.convert_fps(video, converted, **project.params["fps"])
-        mouths = vision_mouths.extract(converted, project.params["landmarks"], project.params["mouth"])
+    mouths = any_video.mouths_of(Path(video), project.params)
     from . import models  # TensorFlow loads only once the video has given a mouth
     from .evaluate import run as evaluate_run
 

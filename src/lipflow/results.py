@@ -26,6 +26,9 @@ SIM_TO_REAL = Path("studies/sim_to_real")
 PART_ORDER = ("train", "val", "test", "excluded")
 FLOORS = (MOST_FREQUENT, NEAREST_CLIP)
 PERCENT = 100
+SPEECH_KEY, SPEECH_SYSTEMS = "lip_to_speech", ("generated", "vocoded_real", "mean_mel", "real_audio")
+REFERENCE_SYSTEM = "STOI 0.54, ESTOI 0.27, WER 70%"
+"""The original lip-to-speech system's published GRID figures (reference.md section 6), for orientation only."""
 
 
 class ResultsError(LipflowError):
@@ -41,6 +44,7 @@ def sources(params: dict) -> dict[str, Path]:
         "split": layout.SPLIT_METRICS,
         "alignment": layout.ALIGNMENT_METRICS,
         "experiment": layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.json",
+        "speech": layout.eval_reports(params["l2s"]["run"]) / "metrics.json",
     }
 
 
@@ -99,6 +103,32 @@ def experiment_lines(report: dict) -> list[str]:
     return lines
 
 
+def _mean(numbers: dict, measure: str) -> str:
+    if measure not in numbers:
+        return "-"
+    return f"{numbers[measure]:.3f} [{numbers[measure + '_low']:.3f}, {numbers[measure + '_high']:.3f}]"
+
+
+def speech_lines(speech: dict, run: str) -> list[str]:
+    """Lip-to-speech per split: the model between its floor and ceiling, and the recogniser on real audio."""
+    lines = [f"Lip-to-speech (`{run}`): speech generated from the silent mouth video (Griffin-Lim), scored against "
+             "the real audio of the same frames: `generated` is the model, `vocoded_real` the real mel through the "
+             "same vocoder (ceiling), `mean_mel` the mean training mel (floor: no video read), `real_audio` the "
+             "recogniser on the real audio. WER and CER are the in-pipeline recogniser's, against the spoken words "
+             "only. Means and rates with 95% bootstrap intervals over clips.", "",
+             "| split | system | clips | STOI | ESTOI | WER | CER |", "|---|---|---|---|---|---|---|"]
+    for split in (part for part in PART_ORDER if part in speech):
+        for system in SPEECH_SYSTEMS:
+            numbers = speech[split][system]
+            lines.append(f"| {split} | {system} | {speech[split]['clips']} | {_mean(numbers, 'stoi')} | "
+                         f"{_mean(numbers, 'estoi')} | {_rate(numbers, 'wer')} | {_rate(numbers, 'cer')} |")
+    shares = [f"{split} {PERCENT * speech[split]['stoi_share_of_floor_to_ceiling']:.0f}%" for split in PART_ORDER
+              if split in speech and speech[split]["stoi_share_of_floor_to_ceiling"] is not None]
+    return lines + ["", f"Generated STOI, as a share of the way from the floor to the ceiling: {', '.join(shares)}. "
+                        f"The reference system reported {REFERENCE_SYSTEM} on GRID: other data (real speech, 33 "
+                        "speakers, a neural front end trained on GPUs), so the two are not comparable."]
+
+
 def alignment_lines(alignment: dict, params: dict) -> list[str]:
     """The word-boundary errors, each named for what it measures."""
     lines = []
@@ -142,6 +172,8 @@ def markdown(params: dict) -> str:
         lines += ["", "Vanilla against online distillation (best student), paired over the same test clips, "
                       f"{len(found['experiment'].get('seeds', []))} training seeds:", "",
                   *experiment_lines(found["experiment"])]
+    if "speech" in found:
+        lines += ["", *speech_lines(found["speech"][SPEECH_KEY], params["l2s"]["run"])]
     if "alignment" in found:
         lines += alignment_lines(found["alignment"], params)
     lines += ["", f"Environment: lipflow {environment.get('lipflow')}, Python {environment.get('python')}, "

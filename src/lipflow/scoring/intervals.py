@@ -76,6 +76,15 @@ def _batches(resamples: int, clips: int) -> Iterator[int]:
         yield min(rows, resamples - start)
 
 
+def _resampled_ratios(numerators: np.ndarray, denominators: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    ratios = []
+    for rows in _batches(resamples, numerators.size):
+        draw = rng.integers(0, numerators.size, size=(rows, numerators.size))
+        ratios.append(numerators[draw].sum(axis=1) / denominators[draw].sum(axis=1))
+    return np.concatenate(ratios)
+
+
 def corpus_rate_interval(errors, lengths, resamples: int, seed: int,
                          level: float = LEVEL) -> tuple[float, float]:
     """Percentile-bootstrap interval of sum(errors) / sum(lengths) over clips.
@@ -92,12 +101,17 @@ def corpus_rate_interval(errors, lengths, resamples: int, seed: int,
         raise ValueError(f"need two equal, non-empty 1-D arrays; got {errors.shape} and {lengths.shape}")
     if (lengths <= 0).any() or (errors < 0).any():
         raise ValueError("every clip needs a positive reference length and non-negative errors")
-    rng = np.random.default_rng(seed)
-    rates = []
-    for rows in _batches(resamples, errors.size):
-        draw = rng.integers(0, errors.size, size=(rows, errors.size))
-        rates.append(errors[draw].sum(axis=1) / lengths[draw].sum(axis=1))
-    return _percentiles(np.concatenate(rates), level)
+    return _percentiles(_resampled_ratios(errors, lengths, resamples, seed), level)
+
+
+def mean_interval(values, resamples: int, seed: int, level: float = LEVEL) -> tuple[float, float]:
+    """Percentile-bootstrap interval of the mean of per-clip values (STOI, mel distance), clips resampled."""
+    _check_level(level)
+    _check_resamples(resamples)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"need a non-empty 1-D array, got shape {values.shape}")
+    return _percentiles(_resampled_ratios(values, np.ones_like(values), resamples, seed), level)
 
 
 def _counts(scores: Sequence[Score], unit: Unit) -> list[Counts]:

@@ -30,6 +30,17 @@ class TrainInputError(LipflowError):
 
 
 @dataclass(frozen=True)
+class Arrays:
+    """Which stored array a clip's examples are: the mouth crops by default, or e.g. the mel stage's log-mels."""
+
+    directory: Path
+    name: str = mouthfile.FRAMES
+    dtype: str = "uint8"
+    describe: str = "mouth.frames, height, width, channels"
+    """What sets the expected shape, for the error message."""
+
+
+@dataclass(frozen=True)
 class Augment:
     """Train-only augmentation (reference.md section 3); probabilities of 0 switch a kind off."""
 
@@ -38,18 +49,20 @@ class Augment:
     duplicate: float
 
 
-def clip_path(mouth_dir: Path, clip: str) -> Path:
-    return Path(mouth_dir) / f"{clip}{layout.SUFFIXES['mouth']}"
+def clip_path(directory: Path, clip: str) -> Path:
+    """A clip's ``.npz`` in a per-clip stage's folder (the mouth and mel stages write the same suffix)."""
+    return Path(directory) / f"{clip}{layout.SUFFIXES['mouth']}"
 
 
-def check(examples: list[Row], mouth_dir: Path, shape: tuple[int, int, int, int],
+def check(examples: list[Row], arrays: Arrays | Path, shape: tuple[int, ...],
           output_frames: int, max_label_len: int) -> None:
     """Raise :class:`TrainInputError` listing every problem that would stop training.
 
-    Train and val must hold clips; every train, val and test clip needs a uint8 array of
-    ``shape`` (T x H x W x C, as the mouth stage writes) and a normalised label short
-    enough for CTC to emit in ``output_frames``.
+    Train and val must hold clips; every train, val and test clip needs an array of
+    ``shape`` (by default the uint8 T x H x W x C crops the mouth stage writes, given their
+    folder) and a normalised label short enough for CTC to emit in ``output_frames``.
     """
+    arrays = arrays if isinstance(arrays, Arrays) else Arrays(Path(arrays))
     problems = [f"the {split} split is empty" for split in (TRAIN, VAL)
                 if not any(e.split == split for e in examples)]
     for example in examples:
@@ -67,31 +80,33 @@ def check(examples: list[Row], mouth_dir: Path, shape: tuple[int, int, int, int]
         if ctc_min_frames(example.label) > output_frames:
             problems.append(f"{example.clip}: label needs {ctc_min_frames(example.label)} output frames, "
                             f"the model emits {output_frames}")
-        path = clip_path(mouth_dir, example.clip)
+        path = clip_path(arrays.directory, example.clip)
         try:
-            found = mouthfile.frames_shape(path)
+            found = mouthfile.frames_shape(path, arrays.name, np.dtype(arrays.dtype))
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
             problems.append(f"{example.clip}: cannot read {path}: {error}")
             continue
         if found != tuple(shape):
-            problems.append(f"{example.clip}: frames array has shape {found}, "
-                            f"expected {tuple(shape)} (mouth.frames, height, width, channels)")
+            problems.append(f"{example.clip}: {arrays.name} array has shape {found}, "
+                            f"expected {tuple(shape)} ({arrays.describe})")
     if problems:
         raise TrainInputError(f"{len(problems)} problem(s) with the training data:\n  " + "\n  ".join(problems))
 
 
-def _load(path: bytes) -> np.ndarray:
-    return mouthfile.read_frames(path.decode())
+def _load(path: bytes, name: bytes) -> np.ndarray:
+    return mouthfile.read_frames(path.decode(), name.decode())
 
 
 class ClipData:
-    """Datasets of (frames float32 B x T x H x W x C, labels int32 B x L, label lengths B)."""
+    """Datasets of (frames float32 B x T x H x W x C, labels int32 B x L, label lengths B); or of another
+    stored array per clip in place of the frames (:class:`Arrays`)."""
 
-    def __init__(self, examples: list[Row], mouth_dir: Path, shape: tuple[int, int, int, int],
+    def __init__(self, examples: list[Row], mouth_dir: Path | Arrays, shape: tuple[int, ...],
                  label_len: int, batch_size: int, augment: Augment, cache_mb: float):
         self.train_examples = [e for e in examples if e.split == TRAIN]
         self.val_examples = [e for e in examples if e.split == VAL]
-        self.mouth_dir = mouth_dir
+        self.arrays = mouth_dir if isinstance(mouth_dir, Arrays) else Arrays(Path(mouth_dir))
+        self.mouth_dir = self.arrays.directory
         self.shape = shape
         self.label_len = label_len
         self.batch_size = batch_size
@@ -108,12 +123,12 @@ class ClipData:
         files = [str(clip_path(self.mouth_dir, e.clip)) for e in examples]
         dataset = tf.data.Dataset.from_tensor_slices((files, labels, lengths)).map(
             self._read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        if len(examples) * np.prod(self.shape) <= self.cache_mb * MEBIBYTE:
+        if len(examples) * np.prod(self.shape) * np.dtype(self.arrays.dtype).itemsize <= self.cache_mb * MEBIBYTE:
             dataset = dataset.cache()
         return dataset
 
     def _read(self, path, labels, length):
-        frames = tf.numpy_function(_load, [path], tf.uint8, stateful=False)
+        frames = tf.numpy_function(_load, [path, self.arrays.name], tf.as_dtype(self.arrays.dtype), stateful=False)
         return tf.ensure_shape(frames, self.shape), labels, length
 
     def train(self, seed: int) -> tf.data.Dataset:

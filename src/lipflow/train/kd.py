@@ -134,6 +134,9 @@ class KDTask:
         logits = [peer(frames, training=False) for peer in self.models.values()]
         return {ENSEMBLE: self.ensemble(logits, labels, label_lengths)[0], **dict(zip(self.models, logits))}
 
+    def measures(self, frames, labels, label_lengths) -> dict:
+        return {}
+
     def selection(self, row: dict) -> tuple[float, float]:
         student = best_student(row, list(self.models))
         return row[f"val_cer_{student}"], row[f"val_loss_{student}"]

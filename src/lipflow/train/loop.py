@@ -51,8 +51,12 @@ class Task(Protocol):
         teacher whose peer weights come from each peer's loss; a single model ignores them.
         """
 
+    def measures(self, frames, labels, label_lengths) -> dict[str, tf.Tensor]:
+        """Per-clip validation figures besides CTC (each B values), logged as ``val_<name>``: the mel
+        distance of a speech generator, say; a lip reader has none."""
+
     def selection(self, row: dict) -> tuple[float, float]:
-        """(val CER, val loss) of what this task deploys: the best epoch has the lowest (ties: loss)."""
+        """(val CER, val loss), or what else picks what this task deploys: the best epoch has the lowest."""
 
     def best_models(self, row: dict) -> dict[str, keras.Model]:
         """What to save (file name in the run's model folder: model) when ``row``'s epoch is the best so far."""
@@ -130,6 +134,7 @@ class Trainer:
         frames_spec, labels_spec, lengths_spec = data.val().element_spec
         self.step = tf.function(task.train_step, input_signature=(frames_spec, labels_spec, lengths_spec))
         self.predict = tf.function(task.predict, input_signature=(frames_spec, labels_spec, lengths_spec))
+        self.measure = tf.function(task.measures, input_signature=(frames_spec, labels_spec, lengths_spec))
 
     def restore(self, resume: bool) -> dict:
         """Load the latest checkpoint (if resuming), else start afresh; return the progress."""
@@ -189,7 +194,7 @@ class Trainer:
         bar = tqdm(self.data.train(seed), total=batches, desc=f"epoch {epoch}/{self.config.epochs}", unit="batch")
         for frames, labels, lengths in bar:
             losses = self.step(frames, labels, lengths)
-            size = int(frames.shape[0])
+            size = int(labels.shape[0])
             for name, value in losses.items():
                 totals[name] = totals.get(name, 0.0) + float(value) * size
             count += size
@@ -200,14 +205,16 @@ class Trainer:
         return row
 
     def _validate(self) -> dict:
-        loss_sums, hypotheses = {}, {}
+        loss_sums, hypotheses, measure_sums = {}, {}, {}
         for frames, labels, lengths in self.data.val():
             for name, logits in self.predict(frames, labels, lengths).items():
                 loss = ctc_loss(labels, lengths, logits)
                 loss_sums[name] = loss_sums.get(name, 0.0) + float(keras.ops.sum(loss))
                 hypotheses.setdefault(name, []).extend(decode.greedy(keras.ops.convert_to_numpy(logits)))
+            for name, values in self.measure(frames, labels, lengths).items():
+                measure_sums[name] = measure_sums.get(name, 0.0) + float(keras.ops.sum(values))
         references = [e.label for e in self.data.val_examples]
-        row = {}
+        row = {f"val_{name}": total / len(references) for name, total in measure_sums.items()}
         for name, texts in hypotheses.items():
             summary = metrics.summarise(metrics.score_all(references, texts, self.config.language))
             row[_metric("loss", name, self.task)] = loss_sums[name] / len(references)

@@ -39,6 +39,9 @@ class CTCTask:
     def predict(self, frames, labels, label_lengths):
         return {self.monitor: self.model(frames, training=False)}
 
+    def measures(self, frames, labels, label_lengths) -> dict:
+        return {}
+
     def selection(self, row: dict) -> tuple[float, float]:
         return row["val_cer"], row["val_loss"]
 
