@@ -52,6 +52,21 @@ def test_an_open_set_split_says_how_open(metrics_files):
     assert "Closed set" not in text and "100% of test sentences and 25% of test words never occur" in text
 
 
+def speech_system(stoi: float, wer: float) -> dict:
+    return {"stoi": stoi, "stoi_low": stoi - 0.05, "stoi_high": stoi + 0.05, "estoi": stoi / 2,
+            "estoi_low": stoi / 2 - 0.05, "estoi_high": stoi / 2 + 0.05, **reader(wer / 2, wer)}
+
+
+def test_lip_to_speech_stands_between_its_floor_and_ceiling(metrics_files):
+    split = {"clips": 28, "generated": speech_system(0.65, 0.2), "vocoded_real": speech_system(0.93, 0.1),
+             "mean_mel": speech_system(0.37, 1.0), "real_audio": reader(0.05, 0.09), "stoi_share_of_floor_to_ceiling": 0.5}
+    write(layout.eval_reports(metrics_files["l2s"]["run"]) / "metrics.json", {"lip_to_speech": {"test": split}})
+    text = results.markdown(metrics_files)
+    assert "| test | generated | 28 | 0.650 [0.600, 0.700] | 0.325 [0.275, 0.375] | 20.00% [10.00, 40.00] |" in text
+    assert "| test | real_audio | 28 | - | - | 9.00%" in text
+    assert "floor to the ceiling: test 50%" in text and "STOI 0.54, ESTOI 0.27, WER 70% on GRID" in text
+
+
 def test_alignment_figures_say_what_they_measure(metrics_files):
     summary = {"boundaries": 12, "mean_abs_error_frames": 0.456, "max_abs_error_frames": 1.0}
     write(layout.ALIGNMENT_METRICS, {"real_speech": summary, "tts_truth": {**summary, "boundaries": 132}})
@@ -70,10 +85,12 @@ def test_missing_metrics_are_named(metrics_files):
 
 def test_the_readme_section_is_replaced_whole(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nrest\n{results.STUDY_START}\nx\n{results.STUDY_END}\n")
-    results.update_readme("new\ntable\n", "study\n", readme)
+    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nrest\n{results.STUDY_START}\nx\n{results.STUDY_END}\n"
+                      f"{results.SPEECH_START}\ny\n{results.SPEECH_END}\n")
+    results.update_readme("new\ntable\n", "study\n", "speech\n", readme)
     assert readme.read_text() == (f"intro\n{results.START}\nnew\ntable\n{results.END}\nrest\n"
-                                  f"{results.STUDY_START}\nstudy\n{results.STUDY_END}\n")
+                                  f"{results.STUDY_START}\nstudy\n{results.STUDY_END}\n"
+                                  f"{results.SPEECH_START}\nspeech\n{results.SPEECH_END}\n")
     assert results.readme_section(readme.read_text()) == "new\ntable\n"
 
 
@@ -95,3 +112,10 @@ def test_the_readme_shows_the_committed_study(monkeypatch):
 
 def test_a_study_not_run_says_so(tmp_path):
     assert "has not been run yet" in results.study_markdown(tmp_path / "nowhere", tmp_path / "nowhere")
+
+
+def test_the_readme_shows_the_committed_lip_to_speech_protocols(monkeypatch):
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text()
+    assert results.readme_section(readme, results.SPEECH_START, results.SPEECH_END) == results.speech_study_markdown()
+    assert "Not run yet" in results.speech_study_markdown(REPO / "nowhere")

@@ -21,6 +21,8 @@ RESULTS = layout.REPORTS / "results.md"
 README = Path("README.md")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 STUDY_START, STUDY_END = "<!-- study:start -->", "<!-- study:end -->"
+SPEECH_START, SPEECH_END = "<!-- l2s:start -->", "<!-- l2s:end -->"
+SPEECH_STUDY = Path("studies/l2s")
 STUDY = Path("studies/realistic")
 SIM_TO_REAL = Path("studies/sim_to_real")
 PART_ORDER = ("train", "val", "test", "excluded")
@@ -223,6 +225,26 @@ def study_markdown(study: Path = STUDY, sim_to_real: Path = SIM_TO_REAL) -> str:
     return "\n".join(lines) + "\n"
 
 
+def speech_study_markdown(study: Path = SPEECH_STUDY) -> str:
+    """The README's lip-to-speech protocol section: per protocol folder of scripts/l2s_study.sh, its split
+    and the generator against floor and ceiling; from their metrics files."""
+    lines = []
+    for folder in sorted(path.parent for path in study.glob("*/params.yaml")):
+        params = load(folder / "params.yaml")
+        run = params["l2s"]["run"]
+        metrics = folder / layout.eval_reports(run) / "metrics.json"
+        if not metrics.is_file():
+            continue
+        training = read_json(folder / layout.train_reports(run) / "metrics.json")
+        lines += [f"### `{folder.name}` protocol", "", *protocol_lines(read_json(folder / layout.SPLIT_METRICS)), "",
+                  *speech_lines(read_json(metrics)[SPEECH_KEY], run), "",
+                  f"Generator: best epoch {training['best_epoch']} of {training['epochs']} by val mel L1; one training "
+                  f"seed. Source: `{metrics}` ({file_hash(metrics)}).", ""]
+    if not lines:
+        return f"Not run yet (`bash scripts/l2s_study.sh`; results land in `{study}/<mode>/`).\n"
+    return "\n".join(lines)
+
+
 def _against_floor(model: dict, floor: dict) -> str:
     """Plain words for the model's CER interval against the floor's."""
     if model["cer_high"] < floor["cer_low"]:
@@ -244,8 +266,9 @@ def readme_section(readme: str, start: str = START, end: str = END) -> str:
     return match.group(1)
 
 
-def update_readme(results: str, study: str, readme: Path = README) -> None:
+def update_readme(results: str, study: str, speech_study: str, readme: Path = README) -> None:
     text = readme.read_text(encoding="utf-8")
-    for start, end, new in ((START, END, results), (STUDY_START, STUDY_END, study)):
+    for start, end, new in ((START, END, results), (STUDY_START, STUDY_END, study),
+                            (SPEECH_START, SPEECH_END, speech_study)):
         text = text.replace(start + "\n" + readme_section(text, start, end) + end, start + "\n" + new + end)
     write_text(readme, text)

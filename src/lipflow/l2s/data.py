@@ -18,8 +18,7 @@ import tensorflow as tf
 
 from .. import mouthfile
 from ..splitfile import TRAIN, VAL, Row
-from ..text import encode
-from ..train.data import MEBIBYTE, clip_path
+from ..train.data import Augment, ClipData, clip_path
 from .mel import MEL
 
 
@@ -48,10 +47,6 @@ def read_mels(directory: Path, rows: list[Row]) -> np.ndarray:
     return np.stack([mouthfile.read_frames(clip_path(directory, row.clip), MEL) for row in rows])
 
 
-def _load_frames(path: bytes) -> np.ndarray:
-    return mouthfile.read_frames(path.decode())
-
-
 class SpeechData:
     """Datasets of ({frames, mel, reference}, labels, label lengths), batched; the training loop's data."""
 
@@ -61,8 +56,7 @@ class SpeechData:
         self.val_examples = [e for e in examples if e.split == VAL]
         self.pool = [*self.train_examples, *self.val_examples]
         self.mouth_dir, self.mel_dir = Path(mouth_dir), Path(mel_dir)
-        self.crop_shape = crop_shape
-        self.batch_size, self.flip, self.label_len = batch_size, flip, label_len
+        self.batch_size, self.flip = batch_size, flip
         self.mels = tf.constant(read_mels(self.mel_dir, self.pool))
         index = {row.clip: i for i, row in enumerate(self.pool)}
         self._train_index = np.array([index[e.clip] for e in self.train_examples], np.int32)
@@ -73,28 +67,13 @@ class SpeechData:
         self.self_references = sum(candidates == [index[e.clip]] for e, candidates in
                                    zip((*self.train_examples, *self.val_examples),
                                        (*self._train_candidates, *val_candidates)))
-        fits = len(self.pool) * np.prod(crop_shape) <= cache_mb * MEBIBYTE
-        self._train = self._clips(self.train_examples, fits)
-        self._val = self._clips(self.val_examples, fits)
+        self.crops = ClipData(examples, self.mouth_dir, crop_shape, label_len, batch_size, Augment(0.0, 0.0, 0.0),
+                              cache_mb)
 
     @property
     def mean_mel(self) -> np.ndarray:
         """The mean training mel frame (n_mels): the floor a generator that ignores the video reaches."""
         return tf.reduce_mean(tf.gather(self.mels, self._train_index), axis=(0, 1)).numpy()
-
-    def _clips(self, examples: list[Row], cache: bool) -> tf.data.Dataset:
-        labels = np.zeros((len(examples), self.label_len), np.int32)
-        for row, example in enumerate(examples):
-            labels[row, :len(example.label)] = encode(example.label)
-        lengths = np.array([len(e.label) for e in examples], np.int32)
-        files = [str(clip_path(self.mouth_dir, e.clip)) for e in examples]
-        dataset = tf.data.Dataset.from_tensor_slices((files, labels, lengths)).map(
-            self._read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        return dataset.cache() if cache else dataset
-
-    def _read(self, path, labels, length):
-        frames = tf.numpy_function(_load_frames, [path], tf.uint8, stateful=False)
-        return tf.ensure_shape(frames, self.crop_shape), labels, length
 
     def _examples(self, clips: tf.data.Dataset, targets: np.ndarray, references: np.ndarray) -> tf.data.Dataset:
         return tf.data.Dataset.zip(clips, tf.data.Dataset.from_tensor_slices((targets, references)))
@@ -102,7 +81,7 @@ class SpeechData:
     def train(self, seed: int) -> tf.data.Dataset:
         """One epoch: references drawn, clips shuffled and flipped as ``seed`` dictates."""
         references = draw_references(self._train_candidates, seed)
-        examples = self._examples(self._train, self._train_index, references)
+        examples = self._examples(self.crops.train_clips, self._train_index, references)
         examples = tf.data.Dataset.zip(tf.data.Dataset.range(len(self.train_examples)), examples)
         shuffled = examples.shuffle(len(self.train_examples), seed=seed, reshuffle_each_iteration=False)
         flipped = shuffled.map(lambda index, example: self._flip(tf.stack([tf.cast(seed, tf.int64), index]), *example),
@@ -110,11 +89,11 @@ class SpeechData:
         return self._batched(flipped)
 
     def val(self) -> tf.data.Dataset:
-        return self._batched(self._examples(self._val, self._val_index, self._val_references))
+        return self._batched(self._examples(self.crops.val_clips, self._val_index, self._val_references))
 
     def train_frames(self) -> tf.data.Dataset:
         """Un-augmented training crops, for the input statistics."""
-        return self._train.batch(self.batch_size).map(lambda frames, labels, lengths: tf.cast(frames, tf.float32))
+        return self.crops.train_frames()
 
     def train_mels(self) -> np.ndarray:
         return tf.gather(self.mels, self._train_index).numpy()

@@ -98,11 +98,16 @@ def recogniser_report(params: dict, recogniser_path: Path, split_tsv: Path = lay
     return report
 
 
+STOI_DECIMALS = 12
+"""pystoi's figures vary in the 16th digit from call to call (numpy's vectorised sums depend on memory
+alignment); rounded here, the same audio always gives the same metrics file."""
+
+
 def stoi_pair(clean: np.ndarray, processed: np.ndarray, sample_rate: int) -> tuple[float, float]:
     """(STOI, ESTOI) of ``processed`` against ``clean``, at their true sample rate."""
     length = min(len(clean), len(processed))
-    return (float(stoi(clean[:length], processed[:length], sample_rate)),
-            float(stoi(clean[:length], processed[:length], sample_rate, extended=True)))
+    return (round(float(stoi(clean[:length], processed[:length], sample_rate)), STOI_DECIMALS),
+            round(float(stoi(clean[:length], processed[:length], sample_rate, extended=True)), STOI_DECIMALS))
 
 
 @dataclass
@@ -187,15 +192,22 @@ def per_speaker(table: pd.DataFrame) -> pd.DataFrame:
     return result.reset_index()
 
 
+def example_clips(clips: list[ClipSpeech], count: int) -> list[ClipSpeech]:
+    """``count`` clips to listen to, one per speaker while speakers last (the first clip of each)."""
+    firsts = list({clip.row.speaker: clip for clip in reversed(clips)}.values())[::-1]
+    rest = [clip for clip in clips if all(clip is not first for first in firsts)]
+    return (firsts + rest)[:count]
+
+
 def write_examples(folder: Path, clips: list[ClipSpeech], count: int, settings: MelSettings) -> list[str]:
-    """The first ``count`` clips: real and generated WAVs and a real-over-generated spectrogram picture."""
+    """Real, generated and vocoded-real WAVs and a real-over-generated spectrogram of ``count`` clips."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     names = []
-    for clip in clips[:count]:
+    for clip in example_clips(clips, count):
         stem = clip.row.clip.replace("/", "_")
         for system, wave in (("real", clip.audio), (GENERATED, clip.waves[GENERATED]), (CEILING, clip.waves[CEILING])):
             with atomic_path(folder / f"{stem}.{system}.wav") as tmp:
@@ -203,7 +215,7 @@ def write_examples(folder: Path, clips: list[ClipSpeech], count: int, settings: 
         figure, axes = pyplot.subplots(2, 1, figsize=(8, 4.5), sharex=True)
         for axis, (title, mel) in zip(axes, (("real", clip.mel), (GENERATED, clip.mels[GENERATED]))):
             axis.imshow(mel.T, origin="lower", aspect="auto", vmin=clip.mel.min(), vmax=clip.mel.max())
-            axis.set_title(f"{clip.row.clip} {title}: {clip.row.label}", fontsize=8)
+            axis.set_title(f"{clip.row.clip} {title}" + (f": {clip.row.label}" if title == "real" else ""), fontsize=8)
             axis.set_ylabel("mel bin")
         axes[-1].set_xlabel(f"mel frame ({settings.per_video_frame} per video frame)")
         figure.tight_layout()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import librosa
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..errors import StageError
 from ..mouthfile import PADDED
@@ -19,6 +20,9 @@ MEL = "mel"
 """The log-mel array (frames x n_mels float32) in a clip's mel ``.npz``."""
 AUDIO = "audio"
 """The crop-locked waveform (float32, the mel sample rate) beside it: what STOI compares against."""
+ONE_THREAD = 1
+"""BLAS threads for the filterbank products: with more, sums run in another order and the mels differ
+in the last bits between a Snakemake job (one thread) and a DVC stage (every core)."""
 LOG_FLOOR = 1e-5
 """Power below this is silence: ``log(LOG_FLOOR)`` is the value of a silent mel bin."""
 
@@ -58,18 +62,21 @@ class MelSettings:
 
     def log_mel(self, waveform: np.ndarray) -> np.ndarray:
         """Frames x mels (float32) of a mono waveform at ``sample_rate``; frame i is centred on sample i x hop."""
-        power = librosa.feature.melspectrogram(y=waveform.astype(np.float32), power=2.0, **self._stft(), **self._bank())
+        with threadpool_limits(ONE_THREAD):
+            power = librosa.feature.melspectrogram(y=waveform.astype(np.float32), power=2.0, **self._stft(),
+                                                   **self._bank())
         return np.log(np.maximum(power, LOG_FLOOR)).T.astype(np.float32)
 
     def to_audio(self, log_mel: np.ndarray, seed: int = 0) -> np.ndarray:
         """Griffin-Lim speech from frames x mels (frames x hop samples), seeded: the same mel gives the same samples."""
-        magnitude = librosa.feature.inverse.mel_to_stft(
-            np.exp(log_mel.T.astype(np.float64)), sr=self.sample_rate, n_fft=self.n_fft, power=2.0, fmin=self.fmin,
-            fmax=self.fmax)
         frames = len(log_mel)
-        waveform = librosa.griffinlim(magnitude, n_iter=self.griffin_lim_iterations, hop_length=self.hop_length,
-                                      win_length=self.win_length, n_fft=self.n_fft, random_state=seed,
-                                      length=(frames - 1) * self.hop_length)
+        with threadpool_limits(ONE_THREAD):
+            magnitude = librosa.feature.inverse.mel_to_stft(
+                np.exp(log_mel.T.astype(np.float64)), sr=self.sample_rate, n_fft=self.n_fft, power=2.0,
+                fmin=self.fmin, fmax=self.fmax)
+            waveform = librosa.griffinlim(magnitude, n_iter=self.griffin_lim_iterations, hop_length=self.hop_length,
+                                          win_length=self.win_length, n_fft=self.n_fft, random_state=seed,
+                                          length=(frames - 1) * self.hop_length)
         return np.pad(waveform, (0, self.hop_length)).astype(np.float32)
 
 

@@ -12,6 +12,7 @@ def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
     dest = results.write(params)
     if options["readme"]:
-        results.update_readme(dest.read_text(encoding="utf-8"), results.study_markdown())
+        results.update_readme(dest.read_text(encoding="utf-8"), results.study_markdown(),
+                              results.speech_study_markdown())
         return f"{dest}, and its copy in {results.README}"
     return str(dest)

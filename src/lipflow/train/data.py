@@ -112,8 +112,9 @@ class ClipData:
         self.batch_size = batch_size
         self.augment = augment
         self.cache_mb = cache_mb
-        self._train = self._clips(self.train_examples)
-        self._val = self._clips(self.val_examples)
+        self.train_clips = self._clips(self.train_examples)
+        """Un-batched, un-augmented (frames uint8, labels, length) of the train split, cached when it fits."""
+        self.val_clips = self._clips(self.val_examples)
 
     def _clips(self, examples: list[Row]) -> tf.data.Dataset:
         labels = np.zeros((len(examples), self.label_len), np.int32)
@@ -133,18 +134,18 @@ class ClipData:
 
     def train(self, seed: int) -> tf.data.Dataset:
         """One epoch: shuffled and augmented as ``seed`` dictates."""
-        clips = self._train.shuffle(len(self.train_examples), seed=seed, reshuffle_each_iteration=False)
+        clips = self.train_clips.shuffle(len(self.train_examples), seed=seed, reshuffle_each_iteration=False)
         augmented = tf.data.Dataset.zip(tf.data.Dataset.range(len(self.train_examples)), clips).map(
             lambda index, clip: self._augment(tf.stack([tf.cast(seed, tf.int64), index]), *clip),
             num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         return self._batched(augmented)
 
     def val(self) -> tf.data.Dataset:
-        return self._batched(self._val)
+        return self._batched(self.val_clips)
 
     def train_frames(self) -> tf.data.Dataset:
         """Un-augmented training frames, for the input normalisation statistics."""
-        return self._batched(self._train).map(lambda frames, labels, lengths: frames)
+        return self._batched(self.train_clips).map(lambda frames, labels, lengths: frames)
 
     def _batched(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
         batches = dataset.batch(self.batch_size).map(
