@@ -126,6 +126,12 @@ def speech_lines(speech: dict, run: str) -> list[str]:
                          f"{_mean(numbers, 'estoi')} | {_rate(numbers, 'wer')} | {_rate(numbers, 'cer')} |")
     shares = [f"{split} {PERCENT * speech[split]['stoi_share_of_floor_to_ceiling']:.0f}%" for split in PART_ORDER
               if split in speech and speech[split]["stoi_share_of_floor_to_ceiling"] is not None]
+    unscored = [f"{split} {speech[split]['clips'] - speech[split]['generated']['stoi_clips']}" for split in PART_ORDER
+                if split in speech and speech[split]["generated"].get("stoi_clips", speech[split]["clips"])
+                < speech[split]["clips"]]
+    if unscored:
+        lines += ["", "STOI and ESTOI leave out clips with under 384 ms of speech, too little to score (one-word "
+                      f"sentences): {', '.join(unscored)} clips."]
     return lines + ["", f"Generated STOI, as a share of the way from the floor to the ceiling: {', '.join(shares)}. "
                         f"The reference system reported {REFERENCE_SYSTEM} on GRID: other data (real speech, 33 "
                         "speakers, a neural front end trained on GPUs), so the two are not comparable."]

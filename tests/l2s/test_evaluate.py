@@ -45,3 +45,12 @@ def test_the_summary_puts_the_model_between_floor_and_ceiling_with_intervals():
         (generated["stoi"] - summary[evaluate.FLOOR]["stoi"])
         / (summary[evaluate.CEILING]["stoi"] - summary[evaluate.FLOOR]["stoi"]))
     assert 0.3 < summary["stoi_share_of_floor_to_ceiling"] < 0.7
+
+
+def test_a_clip_with_too_little_speech_for_stoi_is_left_out_of_the_means_not_scored_as_zero():
+    rate = 16000
+    word = np.sin(2 * np.pi * 200 * np.arange(int(0.3 * rate)) / rate).astype(np.float32)
+    clip = np.concatenate([np.zeros(rate, np.float32), word, np.zeros(2 * rate, np.float32)])
+    assert all(np.isnan(value) for value in evaluate.stoi_pair(clip, clip, rate))
+    numbers = evaluate.mean_with_interval("stoi", [0.5, float("nan"), 0.7], 200, 0)
+    assert numbers["stoi"] == pytest.approx(0.6) and numbers["stoi_clips"] == 2

@@ -15,7 +15,9 @@ WER). Means come with 95% bootstrap intervals over clips.
 
 from __future__ import annotations
 
+import math
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,8 +81,13 @@ def rates(scores: list[metrics.Score], resamples: int, seed: int) -> dict:
 
 
 def mean_with_interval(name: str, values, resamples: int, seed: int) -> dict:
+    """Mean over the clips that have a value (STOI has none for clips with too little speech)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if not values.size:
+        return {f"{name}_clips": 0}
     low, high = intervals.mean_interval(values, resamples, seed)
-    return {name: float(np.mean(values)), f"{name}_low": low, f"{name}_high": high}
+    return {name: float(np.mean(values)), f"{name}_low": low, f"{name}_high": high, f"{name}_clips": int(values.size)}
 
 
 def recogniser_report(params: dict, recogniser_path: Path, split_tsv: Path = layout.SPLIT_TABLE,
@@ -104,10 +111,17 @@ alignment); rounded here, the same audio always gives the same metrics file."""
 
 
 def stoi_pair(clean: np.ndarray, processed: np.ndarray, sample_rate: int) -> tuple[float, float]:
-    """(STOI, ESTOI) of ``processed`` against ``clean``, at their true sample rate."""
+    """(STOI, ESTOI) of ``processed`` against ``clean``, at their true sample rate; NaN for a clip with too
+    little speech to score (STOI needs 30 non-silent frames, 384 ms: a one-word sentence can be shorter),
+    where pystoi warns and returns 1e-5, a number that would drag every mean down."""
     length = min(len(clean), len(processed))
-    return (round(float(stoi(clean[:length], processed[:length], sample_rate)), STOI_DECIMALS),
-            round(float(stoi(clean[:length], processed[:length], sample_rate, extended=True)), STOI_DECIMALS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            return (round(float(stoi(clean[:length], processed[:length], sample_rate)), STOI_DECIMALS),
+                    round(float(stoi(clean[:length], processed[:length], sample_rate, extended=True)), STOI_DECIMALS))
+        except RuntimeWarning:
+            return math.nan, math.nan
 
 
 @dataclass
@@ -178,9 +192,9 @@ def system_summary(table: pd.DataFrame, transcripts: dict[str, list[str]], langu
                 numbers.update(mean_with_interval(measure, table[f"{measure}_{system}"], resamples, seed))
         scores = metrics.score_all(table["reference"], transcripts[system], language)
         summary[system] = {**numbers, **rates(scores, resamples, seed)}
-    ceiling, floor = summary[CEILING]["stoi"], summary[FLOOR]["stoi"]
+    ceiling, floor = summary[CEILING].get("stoi"), summary[FLOOR].get("stoi")
     summary["stoi_share_of_floor_to_ceiling"] = ((summary[GENERATED]["stoi"] - floor) / (ceiling - floor)
-                                                 if ceiling > floor else None)
+                                                 if ceiling is not None and ceiling > floor else None)
     return summary
 
 
@@ -248,7 +262,12 @@ def summary_markdown(run: str, summary: dict, examples: dict[str, list[str]], se
                          f"{_cell(row, 'wer')} | {_cell(row, 'cer')} |")
         share = numbers["stoi_share_of_floor_to_ceiling"]
         lines += ["", f"Generated STOI covers {share:.0%} of the way from the floor to the ceiling." if share is not None
-                  else "The ceiling is not above the floor: STOI cannot rank the model here.", ""]
+                  else "The ceiling is not above the floor: STOI cannot rank the model here."]
+        unscored = numbers["clips"] - numbers[GENERATED].get("stoi_clips", 0)
+        if unscored:
+            lines.append(f"STOI and ESTOI are means over {numbers['clips'] - unscored} clips: {unscored} have under "
+                         "384 ms of speech, too little for STOI to score.")
+        lines.append("")
         for stem in examples.get(split, []):
             lines += [f"![{stem}]({split}/{stem}.png)", f"[real]({split}/{stem}.real.wav) · "
                       f"[generated]({split}/{stem}.{GENERATED}.wav) · [vocoded real]({split}/{stem}.{CEILING}.wav)", ""]
