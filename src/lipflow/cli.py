@@ -155,15 +155,21 @@ def _run_speak(args) -> str:
 
 
 def _run_manifest(args) -> str:
+    """Write the stage's manifest; exit non-zero when the stage has clips and none of them is ok (a per-clip job
+    exits 0 once each of its clips has a record, so this is where a stage that failed everywhere stops the run)."""
     name = args.stage.replace("-", "_")
     if name == "synth":
         from .stages import synth
 
-        return synth.manifest(params_mod.load(args.params), Path(args.params).parent).summary()
-    from . import project as project_mod
-    from .stages import manifest
+        written = synth.manifest(params_mod.load(args.params), Path(args.params).parent)
+    else:
+        from . import project as project_mod
+        from .stages import manifest
 
-    return manifest(project_mod.load(args.params), name).summary()
+        written = manifest(project_mod.load(args.params), name)
+    if written.rows and not written.counts()["ok"]:
+        raise LipflowError(f"{written.summary()}: every clip failed; {layout.manifest(name)} says why")
+    return written.summary()
 
 
 def _run_preview(args) -> str:
