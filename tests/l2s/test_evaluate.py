@@ -54,3 +54,9 @@ def test_a_clip_with_too_little_speech_for_stoi_is_left_out_of_the_means_not_sco
     assert all(np.isnan(value) for value in evaluate.stoi_pair(clip, clip, rate))
     numbers = evaluate.mean_with_interval("stoi", [0.5, float("nan"), 0.7], 200, 0)
     assert numbers["stoi"] == pytest.approx(0.6) and numbers["stoi_clips"] == 2
+
+
+def test_the_recogniser_snaps_to_the_sentence_tables_words_not_only_to_the_training_labels(project):
+    (project.root / "sentences.tsv").write_text("id\ttext\n1\tBuon giorno.\n2\tArrivederci, a presto!\n")
+    project.set_params(**{"dataset.sentences": "sentences.tsv"})
+    assert evaluate.lexicon(project.params) == ("a", "arrivederci", "buon", "giorno", "presto")

@@ -29,6 +29,7 @@ from pystoi import stoi
 from tqdm import tqdm
 
 from .. import layout, mouthfile, splitfile
+from ..datasets import project_sentences
 from ..errors import LipflowError
 from ..evaluate.run import replace_folder, write_tsv
 from ..files import atomic_path, write_json, write_text
@@ -59,7 +60,7 @@ def split_rows(split_tsv: Path, splits: list[str]) -> dict[str, list[Row]]:
 
 def transcribe(recogniser: keras.Model, mels: np.ndarray, batch_size: int, words: tuple[str, ...]) -> list[str]:
     """Greedy CTC transcripts of a stack of log-mels (N x frames x mels), each word snapped to the nearest of
-    ``words`` (the training labels' vocabulary): the recogniser is a closed-vocabulary one, as GRID's are."""
+    ``words`` (the lexicon): the recogniser is a closed-vocabulary one, as GRID's are."""
     texts = []
     for start in range(0, len(mels), batch_size):
         logits = recogniser(mels[start:start + batch_size], training=False)
@@ -67,8 +68,10 @@ def transcribe(recogniser: keras.Model, mels: np.ndarray, batch_size: int, words
     return texts
 
 
-def training_vocabulary(table: list[Row], language: str) -> tuple[str, ...]:
-    return decode.vocabulary([row.label for row in table if row.split == TRAIN], language)
+def lexicon(params: dict) -> tuple[str, ...]:
+    """The words of the project's sentence table: what may be said (GRID's grammar, the corpus's sentences).
+    Not the training labels' words: on unseen sentences those would make every new word an error."""
+    return decode.vocabulary(project_sentences(params, Path(".")).values(), params["dataset"]["language"])
 
 
 def rates(scores: list[metrics.Score], resamples: int, seed: int) -> dict:
@@ -95,7 +98,7 @@ def recogniser_report(params: dict, recogniser_path: Path, split_tsv: Path = lay
     """The recogniser's CER/WER on the real audio mels of the held-out splits -> reports/eval/asr/metrics.json."""
     recogniser = load_model(recogniser_path)
     settings = params["evaluate"]
-    words = training_vocabulary(splitfile.read(split_tsv), params["dataset"]["language"])
+    words = lexicon(params)
     report = {}
     for split, rows in split_rows(split_tsv, params["l2s"]["evaluate"]["splits"]).items():
         texts = transcribe(recogniser, read_mels(mel_dir, rows), settings["batch_size"], words)
@@ -251,7 +254,7 @@ def summary_markdown(run: str, summary: dict, examples: dict[str, list[str]], se
              "Speech from the silent mouth video, vocoded with Griffin-Lim and scored against the real audio of the "
              "same frames. `vocoded_real` (the real mel through the same vocoder) is the ceiling, `mean_mel` (the "
              "mean training mel: no video read) the floor; `real_audio` is the recogniser on the real audio. The "
-             "recogniser's words are snapped to the training vocabulary (a closed-vocabulary recogniser). "
+             "recogniser's words are snapped to the sentence table's words (a closed-vocabulary recogniser). "
              "Means and rates with 95% bootstrap intervals over clips.", ""]
     for split, numbers in summary.items():
         lines += [f"## {split} ({numbers['clips']} clips)", "",
@@ -288,7 +291,7 @@ def evaluate_generator(params: dict, generator_path: Path, recogniser_path: Path
     language, resamples, seed = params["dataset"]["language"], evaluate["bootstrap_resamples"], params["seed"]
     table = splitfile.read(split_tsv)
     pool = [row for row in table if row.split in PARTS]
-    words = training_vocabulary(table, language)
+    words = lexicon(params)
     mean_mel = read_mels(mel_dir, [row for row in table if row.split == TRAIN]).mean(axis=(0, 1))
     generator, recogniser = load_model(generator_path), load_model(recogniser_path)
     out = layout.eval_reports(run)

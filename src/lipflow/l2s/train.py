@@ -9,10 +9,12 @@ term was mostly zero) sends gradients into the generator, rewarding mels it can 
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from .. import layout, splitfile
@@ -87,6 +89,14 @@ def load_recogniser(path: Path = layout.best_model(RECOGNISER_RUN)) -> keras.Mod
     model = load_model(path)
     model.trainable = False
     return model
+
+
+def weights_hash(model: keras.Model) -> str:
+    """The model's weights, not its file: a ``.keras`` file saved again differs in its zip timestamps."""
+    digest = hashlib.sha256()
+    for weights in model.get_weights():
+        digest.update(np.ascontiguousarray(weights).tobytes())
+    return digest.hexdigest()[:16]
 
 
 class SpeechTask:
@@ -177,7 +187,7 @@ def train_generator(params: dict, run: str | None = None, resume: bool = True,
     examples = [*data.train_examples, *data.val_examples]
     key = fingerprint(seed, l2s["model"], l2s["loss"], l2s["mel"], params["labels"],
                       {k: v for k, v in l2s["train"].items() if k not in NOT_FINGERPRINTED},
-                      _hashes(examples, mouth_dir, mel_dir), file_hash(recogniser))
+                      _hashes(examples, mouth_dir, mel_dir), weights_hash(task.recogniser))
     config = LoopConfig(l2s["train"]["epochs"], l2s["train"]["patience"], seed, l2s["train"]["keep_checkpoints"],
                         params["dataset"]["language"], key)
     summary = Trainer(task, data, config, run_paths(run)).fit(resume)
