@@ -1,0 +1,69 @@
+"""What a killed run leaves behind, and what two runs in one workspace do to each other."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from lipflow import layout
+from tests.conftest import grid_clip
+
+pytestmark = pytest.mark.slow
+TARGET = str(layout.manifest("mouth"))
+"""The data stages up to the mouth crops: enough to be killed in the middle of."""
+
+
+def start(project, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(["snakemake", "--cores", "1", *args], cwd=project.root, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def wait_for(condition, seconds: float = 300.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the run never got that far")
+        time.sleep(0.2)
+
+
+def started(root) -> bool:
+    """The run has made its first clip's 25 fps video: the data stages are under way."""
+    return any((root / layout.STAGE_DIRS["fps"]).rglob("*.record.json"))
+
+
+def test_a_snakemake_run_killed_mid_way_completes_after_unlock_and_rerun_incomplete(grid_project):
+    root = grid_project.root
+    first = start(grid_project, TARGET)
+    wait_for(lambda: started(root) or first.poll() is not None)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert not (root / TARGET).exists(), "killed before the end"
+
+    grid_project.run("snakemake", "--unlock")
+    rerun = grid_project.run("snakemake", "--cores", "1", "--rerun-incomplete", TARGET, check=False)
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
+    assert (root / TARGET).is_file()
+    for crops in (root / layout.STAGE_DIRS["mouth"]).rglob("*.npz"):
+        if not crops.name.startswith("."):
+            with np.load(crops) as arrays:
+                assert arrays["frames"].ndim == 4
+    assert grid_project.run("snakemake", "--cores", "1", "-n", TARGET).stdout.count("Nothing to be done") == 1
+
+
+def test_a_second_snakemake_in_the_same_workspace_refuses_while_the_first_runs(grid_project):
+    for speaker in ("s2", "s3", "s4"):  # enough clips that the first run is still going when the second starts
+        for name in ("lbax4n", "sbwe5n"):
+            grid_project.add_clip(f"{speaker}/{name}-GR", grid_clip(name))
+    first = start(grid_project, TARGET)
+    wait_for(lambda: started(grid_project.root) or first.poll() is not None)
+    assert first.poll() is None, "the first run is still going"
+    second = grid_project.run("snakemake", "--cores", "1", "--forcerun", "fps", TARGET, check=False)
+    first_output, _ = first.communicate(timeout=900)
+    assert second.returncode != 0 and "cannot be locked" in (second.stdout + second.stderr)
+    assert first.returncode == 0, first_output[-2000:]
+    assert (grid_project.root / TARGET).is_file()
