@@ -67,3 +67,36 @@ def test_a_second_snakemake_in_the_same_workspace_refuses_while_the_first_runs(g
     assert second.returncode != 0 and "cannot be locked" in (second.stdout + second.stderr)
     assert first.returncode == 0, first_output[-2000:]
     assert (grid_project.root / TARGET).is_file()
+
+
+TINY_TRAINING = {
+    "split.val_fraction": 0.5, "split.test_fraction": 0.0, "model.filters": [4, 8, 8], "model.gru_units": 16,
+    "model.input_height": 16, "model.input_width": 32, "train.epochs": 40, "train.patience": 40,
+    "train.batch_size": 1,
+}
+
+
+def checkpoints(root) -> list:
+    return sorted((root / layout.model_dir("vanilla") / "checkpoints").glob("ckpt-*.index"))
+
+
+def test_dvc_repro_killed_during_training_resumes_from_the_last_checkpoint(grid_project):
+    grid_project.set_params(**TINY_TRAINING)
+    root = grid_project.root
+    grid_project.run("git", "init", "-q")
+    grid_project.run("dvc", "init", "-q")
+    grid_project.run("git", "add", "-A")  # dvclive cannot log in a repository without commits
+    grid_project.run("git", "-c", "user.name=lipflow test", "-c", "user.email=test@lipflow", "commit", "-qm", "project")
+    first = subprocess.Popen(["dvc", "repro", "train"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+    wait_for(lambda: len(checkpoints(root)) >= 1 or first.poll() is not None, seconds=900)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert not (root / layout.best_model("vanilla")).exists(), "killed before training ended"
+
+    resumed = grid_project.run("dvc", "repro", "train", check=False)
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    assert "resuming after epoch" in resumed.stdout
+    history = (root / layout.train_reports("vanilla") / "history.tsv").read_text().splitlines()
+    assert [int(line.split("\t")[0]) for line in history[1:]] == list(range(1, 41)), "every epoch once"
+    assert (root / layout.best_model("vanilla")).is_file()
