@@ -1,3 +1,5 @@
+import pytest
+
 from lipflow.datasets import discover, read_sentences
 
 SENTENCES = {"0": "Salve", "1": "Prego"}
@@ -87,3 +89,15 @@ def test_project_table_adds_the_synthetic_corpus_extra_sentences(tmp_path):
     grid_params["synth"]["extra_sentences"] = "extra.tsv"
     with pytest.raises(DatasetError, match="synth.extra_sentences: the GRID-like corpus"):
         project_sentences(grid_params, tmp_path)
+
+
+@pytest.mark.xfail(strict=True, reason="known defect (issue 23): discovery follows a symlink out of the dataset root")
+def test_a_symlink_leaving_the_dataset_root_is_rejected_not_read(tmp_path):
+    outside = touch(tmp_path, "elsewhere/secret.mpg")
+    root = tmp_path / "dataset"
+    touch(root, "s1/0-AB.mpg")
+    (root / "s1" / "1-CD.mpg").symlink_to(outside)
+    (root / "s1" / "loop").symlink_to(root)
+    clips, rejected = discover(root, ["mpg"], SENTENCES)
+    assert [c.key for c in clips] == ["s1/0-AB"], "nothing outside the root is read"
+    assert any("outside" in r.reason for r in rejected if r.key == "s1/1-CD")
