@@ -52,8 +52,7 @@ class SpeechEvaluateError(LipflowError):
     """Lip-to-speech scoring cannot start; the message says what is missing."""
 
 
-def split_rows(split_tsv: Path, splits: list[str]) -> dict[str, list[Row]]:
-    table = splitfile.read(split_tsv)
+def split_rows(table: list[Row], splits: list[str]) -> dict[str, list[Row]]:
     chosen = {split: [row for row in table if row.split == split] for split in splits}
     return {split: rows for split, rows in chosen.items() if rows}
 
@@ -100,7 +99,7 @@ def recogniser_report(params: dict, recogniser_path: Path, split_tsv: Path = lay
     settings = params["evaluate"]
     words = lexicon(params)
     report = {}
-    for split, rows in split_rows(split_tsv, params["l2s"]["evaluate"]["splits"]).items():
+    for split, rows in split_rows(splitfile.read(split_tsv), params["l2s"]["evaluate"]["splits"]).items():
         texts = transcribe(recogniser, read_mels(mel_dir, rows), settings["batch_size"], words)
         scores = metrics.score_all([row.label for row in rows], texts, params["dataset"]["language"])
         report[split] = {"clips": len(rows), **rates(scores, settings["bootstrap_resamples"], params["seed"])}
@@ -138,11 +137,11 @@ class ClipSpeech:
     waves: dict[str, np.ndarray]
 
 
-def generate(generator: keras.Model, rows: list[Row], pool: list[Row], mel_dir: Path, mouth_dir: Path,
+def generate(generator: keras.Model, rows: list[Row], pool: list[Row], pool_mels: np.ndarray, mouth_dir: Path,
              batch_size: int, seed: int) -> np.ndarray:
-    """The generator's mels for ``rows``; each clip's reference is another utterance of its speaker from ``pool``."""
+    """The generator's mels for ``rows``; each clip's reference is another utterance of its speaker from ``pool``
+    (whose mels are ``pool_mels``, in its order)."""
     references = draw_references(reference_candidates(rows, pool), seed)
-    pool_mels = read_mels(mel_dir, pool)
     outputs = []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
@@ -291,15 +290,16 @@ def evaluate_generator(params: dict, generator_path: Path, recogniser_path: Path
     language, resamples, seed = params["dataset"]["language"], evaluate["bootstrap_resamples"], params["seed"]
     table = splitfile.read(split_tsv)
     pool = [row for row in table if row.split in PARTS]
+    pool_mels = read_mels(mel_dir, pool)
     words = lexicon(params)
-    mean_mel = read_mels(mel_dir, [row for row in table if row.split == TRAIN]).mean(axis=(0, 1))
+    mean_mel = pool_mels[[row.split == TRAIN for row in pool]].mean(axis=(0, 1))
     generator, recogniser = load_model(generator_path), load_model(recogniser_path)
     out = layout.eval_reports(run)
     staging = out / f".{layout.SPEECH_REPORT}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     summary, examples, tables = {}, {}, []
-    for split, rows in split_rows(split_tsv, params["l2s"]["evaluate"]["splits"]).items():
-        generated = generate(generator, rows, pool, mel_dir, mouth_dir, evaluate["batch_size"], seed)
+    for split, rows in split_rows(table, params["l2s"]["evaluate"]["splits"]).items():
+        generated = generate(generator, rows, pool, pool_mels, mouth_dir, evaluate["batch_size"], seed)
         clips = speak_split(generated, rows, mean_mel, mel_dir, settings)
         heard = {system: np.stack([clip_mel(c.waves[system], settings) for c in clips]) for system in SYSTEMS}
         transcripts = {system: transcribe(recogniser, mels, evaluate["batch_size"], words)

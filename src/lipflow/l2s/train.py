@@ -23,8 +23,8 @@ from ..models import ctc_loss, load_model
 from ..params import fingerprint
 from ..splitfile import TRAIN, VAL
 from ..train.data import Arrays, Augment, ClipData, check, clip_path
-from ..train.loop import LoopConfig, RunPaths, Trainer
-from ..train.setup import crop_shape, make_deterministic
+from ..train.loop import LoopConfig, Trainer
+from ..train.setup import crop_shape, make_deterministic, run_paths
 from ..train.vanilla import CTCTask
 from .data import SpeechData
 from .mel import MEL, MelSettings
@@ -78,10 +78,6 @@ def train_recogniser(params: dict, resume: bool = True, mel_dir: Path = layout.S
     config = LoopConfig(asr["epochs"], asr["patience"], seed, params["l2s"]["train"]["keep_checkpoints"],
                         params["dataset"]["language"], key)
     return Trainer(task, data, config, run_paths(RECOGNISER_RUN)).fit(resume)
-
-
-def run_paths(run: str) -> RunPaths:
-    return RunPaths(layout.model_dir(run), layout.train_reports(run))
 
 
 def load_recogniser(path: Path = layout.best_model(RECOGNISER_RUN)) -> keras.Model:
