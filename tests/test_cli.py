@@ -15,6 +15,8 @@ def test_manifest_exits_non_zero_only_when_every_clip_of_the_stage_failed(projec
     error = capsys.readouterr().err
     assert "fps: 1 clips, 0 ok, 1 failed" in error and "every clip failed" in error and "reports/manifests/fps.tsv" in error
     assert (project.root / "reports/manifests/fps.tsv").is_file(), "the manifest is written all the same"
+    assert cli.main(["fps"]) == 1, "a whole-stage run (a DVC stage) stops the same way"
+    assert "every clip failed" in capsys.readouterr().err
 
     project.add_clip("s1/18-OK", speech_clip(tmp_path / "good.mp4", "Prego.", seconds=2.0))
     assert cli.main(["fps", "--clip", "s1/18-OK"]) == 0

@@ -1,6 +1,8 @@
 import pytest
 
-from lipflow.datasets import discover, read_sentences
+from lipflow import layout
+from lipflow.datasets import DatasetError, discover, discover_grid, read_sentences
+from lipflow.files import atomic_path
 
 SENTENCES = {"0": "Salve", "1": "Prego"}
 
@@ -91,13 +93,48 @@ def test_project_table_adds_the_synthetic_corpus_extra_sentences(tmp_path):
         project_sentences(grid_params, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect (issue 23): discovery follows a symlink out of the dataset root")
-def test_a_symlink_leaving_the_dataset_root_is_rejected_not_read(tmp_path):
+@pytest.mark.parametrize("discovery", [discover, discover_grid])
+def test_symlinks_leaving_the_root_or_leading_nowhere_are_named_not_read(tmp_path, discovery):
     outside = touch(tmp_path, "elsewhere/secret.mpg")
     root = tmp_path / "dataset"
-    touch(root, "s1/0-AB.mpg")
+    inside = "s1/0-AB.mpg" if discovery is discover else "s1/bbaf2n.mpg"
+    touch(root, inside)
     (root / "s1" / "1-CD.mpg").symlink_to(outside)
+    (root / "s1" / "2-EF.mpg").symlink_to(root / "s1" / "2-EF.mpg")
+    (root / "s1" / "3-GH.mpg").symlink_to(root / inside)
     (root / "s1" / "loop").symlink_to(root)
+    (root / "s2").symlink_to(tmp_path / "elsewhere")
+    clips, rejected = discovery(root, ["mpg"], {**SENTENCES, "3": "Grazie", "bbaf2n": "bin blue at f two now"})
+    reasons = {r.key: r.reason for r in rejected}
+    assert "outside the dataset root" in reasons["s1/1-CD"] and "leads nowhere" in reasons["s1/2-EF"]
+    assert all(clip.source.resolve().is_relative_to(root) for clip in clips), "nothing outside the root is read"
+    assert not any(clip.key.startswith(("s1/loop", "s2")) for clip in clips), "symlinked folders are not entered"
+    if discovery is discover:
+        assert [c.key for c in clips] == ["s1/0-AB", "s1/3-GH"], "a symlink within the root is a clip"
+
+
+def test_a_sentence_table_that_is_not_utf8_is_refused_naming_the_file(tmp_path):
+    (tmp_path / "frasi.tsv").write_bytes("id\ttext\n1\tPerché sì\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"frasi.tsv: not UTF-8 \(byte 15\).*iconv"):
+        read_sentences("frasi.tsv", tmp_path)
+
+
+def test_dots_in_a_clip_name_never_lead_outside_a_stage_folder(tmp_path):
+    root = tmp_path / "dataset"
+    touch(root, "s1/0-A..B.mpg")
+    touch(root, "s1/..-AB.mpg")
     clips, rejected = discover(root, ["mpg"], SENTENCES)
-    assert [c.key for c in clips] == ["s1/0-AB"], "nothing outside the root is read"
-    assert any("outside" in r.reason for r in rejected if r.key == "s1/1-CD")
+    assert [clip.key for clip in clips] == ["s1/0-A..B"]
+    assert [r.key for r in rejected] == ["s1/..-AB"]
+    for stage in layout.SUFFIXES:
+        assert layout.artefact(stage, clips[0].key).resolve().is_relative_to(layout.stage_dir(stage).resolve())
+
+
+def test_a_take_still_being_written_is_not_discovered_until_it_is_whole(tmp_path):
+    root = tmp_path / "dataset"
+    touch(root, "s1/0-AB.mpg")
+    with atomic_path(root / "s1" / "1-CD.mpg") as tmp:
+        tmp.write_bytes(b"half a take")
+        clips, rejected = discover(root, ["mpg"], SENTENCES)
+        assert [clip.key for clip in clips] == ["s1/0-AB"] and rejected == [], "not a clip, not a bad file"
+    assert [clip.key for clip in discover(root, ["mpg"], SENTENCES)[0]] == ["s1/0-AB", "s1/1-CD"]

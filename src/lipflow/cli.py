@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__, layout
 from . import params as params_mod
-from .errors import LipflowError
+from .errors import LipflowError, is_storage_error
 from .pipeline import STAGES, StageSpec, dvc_yaml, subcommands
 
 DVC_FILE = Path("dvc.yaml")
@@ -167,8 +167,7 @@ def _run_manifest(args) -> str:
         from .stages import manifest
 
         written = manifest(project_mod.load(args.params), name)
-    if written.rows and not written.counts()["ok"]:
-        raise LipflowError(f"{written.summary()}: every clip failed; {layout.manifest(name)} says why")
+    written.require_any_ok()
     return written.summary()
 
 
@@ -210,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except LipflowError as error:
         print(f"lipflow {args.command}: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if not is_storage_error(error):
+            raise
+        print(f"lipflow {args.command}: {error.filename}: {error.strerror}. Nothing half-written is kept and "
+              "finished work is: make room (or make the folder writable) and run it again", file=sys.stderr)
         return 1
     if output:
         print(output)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import grammars, grid
 from .errors import LipflowError
+from .files import is_temporary
 from .params import BUILTIN_PREFIX, GRID_SENTENCES, ITALIAN_GRAMMAR_SENTENCES, is_grid, is_synthetic
 
 PACKAGE_DATA = ("resources",)
@@ -63,7 +64,11 @@ def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
         name = spec[len(BUILTIN_PREFIX):]
         text = resources.files("lipflow").joinpath(f"resources/sentences_{name}.tsv").read_text(encoding="utf-8")
     else:
-        text = (base / spec).read_text(encoding="utf-8")
+        try:
+            text = (base / spec).read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise DatasetError(f"{spec}: not UTF-8 (byte {error.start}); save the sentence table as UTF-8, "
+                               "e.g. iconv -f latin1 -t utf-8") from None
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t"))
     if not rows or not {"id", "text"} <= set(rows[0]):
         raise DatasetError(f"{spec}: a sentence table needs a header with columns 'id' and 'text'")
@@ -106,15 +111,29 @@ def project_sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
     return {**table, **extra}
 
 
+def video_files(root: Path, extensions: list[str]) -> tuple[list[Path], list[Rejected]]:
+    """Files with a video extension under ``root`` (symlinked folders are not entered; a take the
+    recorder is still writing is not there yet), and the symlinks among them that are never read: one leading outside the root (a stage would read
+    and copy a file the user did not put in the dataset) and one leading nowhere."""
+    wanted, real_root = {e.lower() for e in extensions}, root.resolve()
+    paths, rejected = [], []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lstrip(".").lower() in wanted and not is_temporary(p)):
+        key = path.relative_to(root).with_suffix("").as_posix()
+        if path.is_symlink() and not path.exists():
+            rejected.append(Rejected(path, key, "a symlink that leads nowhere (broken or a loop): not read"))
+        elif path.is_file() and not path.resolve().is_relative_to(real_root):
+            rejected.append(Rejected(path, key, "a symlink to a file outside the dataset root: not read"))
+        elif path.is_file():
+            paths.append(path)
+    return paths, rejected
+
+
 def discover(root: Path, extensions: list[str], sentences: dict[str, str]) -> tuple[list[Clip], list[Rejected]]:
     """All clips under ``root`` in a stable order, and every file that could not be one."""
     root = Path(root)
-    wanted = {e.lower() for e in extensions}
     clips: dict[str, Clip] = {}
-    rejected: list[Rejected] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.suffix.lstrip(".").lower() not in wanted:
-            continue
+    paths, rejected = video_files(root, extensions)
+    for path in paths:
         relative = path.relative_to(root)
         key = relative.with_suffix("").as_posix()
         if len(relative.parts) != 2 or not grid.SPEAKER_DIR.match(relative.parts[0]):
@@ -139,11 +158,10 @@ def discover_grid(root: Path, extensions: list[str], sentences: dict[str, str]) 
     ``s1/video/mpg_6000/bbaf2n.mpg``) named by their sentence code; alignment folders are not
     searched. A gap in the speaker numbers (GRID's s21) is reported as a rejected speaker."""
     root = Path(root)
-    wanted = {e.lower() for e in extensions}
     clips: dict[str, Clip] = {}
-    rejected: list[Rejected] = []
+    paths, rejected = video_files(root, extensions)
     numbers = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lstrip(".").lower() in wanted):
+    for path in paths:
         relative = path.relative_to(root)
         speaker = relative.parts[0]
         if len(relative.parts) < 2 or not grid.SPEAKER_DIR.match(speaker):

@@ -142,6 +142,21 @@ def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict
     return "\n".join(lines) + "\n"
 
 
+def committed(params: dict, name: str, split_tsv: Path) -> dict | None:
+    """The metrics of a run finished in an earlier checkout, which kept its reports but not its
+    models (only finished runs' reports are committed): training ran to its end and the evaluation
+    scored exactly the val/test clips the split table holds now. None when the run must (re)train."""
+    train_report, eval_dir = layout.train_reports(name) / "metrics.json", layout.eval_reports(name)
+    if layout.best_model(name).is_file() or not train_report.is_file() or not (eval_dir / "metrics.json").is_file():
+        return None
+    training = read_json(train_report)
+    if not (training["stopped_early"] or training["epochs"] >= params["train"]["epochs"]):
+        return None
+    scored = pd.read_csv(eval_dir / "predictions.tsv", sep="\t", dtype=str, usecols=["split", "clip"])
+    held_out = {(row.split, row.clip) for row in splitfile.read(split_tsv) if row.split in params["evaluate"]["splits"]}
+    return read_json(eval_dir / "metrics.json") if set(zip(scored["split"], scored["clip"])) == held_out else None
+
+
 def evaluated(project: Project, name: str, split_tsv: Path) -> dict:
     """The run's metrics, evaluating it unless its report is newer than its best model and split."""
     report = layout.eval_reports(name) / "metrics.json"
@@ -202,8 +217,10 @@ def run(project: Project) -> str:
         for protocol in protocols:
             for method in METHODS:
                 name = run_name(method, seed, protocol)
-                train_one(params, method, seed, protocol, splits[protocol])
-                metrics_ = evaluated(project, name, splits[protocol])
+                metrics_ = committed(params, name, splits[protocol])
+                if metrics_ is None:
+                    train_one(params, method, seed, protocol, splits[protocol])
+                    metrics_ = evaluated(project, name, splits[protocol])
                 finished[protocol][method].append((seed, metrics_, run_scores(name, project.language)))
             report["protocols"][protocol] = protocol_entry(protocol, splits[protocol], finished[protocol], params)
             text = report_markdown(report, params)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -13,13 +15,20 @@ from pathlib import Path
 import numpy as np
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+TEMP_NAME_CHARS = 8  # the random part of a tempfile.mkstemp name
+TEMPORARY_NAME = re.compile(rf"^\..+\.[a-z0-9_]{{{TEMP_NAME_CHARS}}}\.part(\.[^.]+)?$")
 
 
 @contextlib.contextmanager
 def atomic_path(dest: Path):
-    """Yield a temporary path beside ``dest`` (same suffix) that replaces it on success."""
+    """Yield a temporary path beside ``dest`` (same suffix) that replaces it on success. The
+    temporary files of an earlier writer of ``dest`` that was killed (SIGKILL runs no cleanup)
+    are removed first, so they do not pile up in an output folder DVC hashes."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in dest.parent.glob(glob.escape(f".{dest.stem}.") + "?" * TEMP_NAME_CHARS + glob.escape(
+            f".part{dest.suffix}")):
+        leftover.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -28,6 +37,11 @@ def atomic_path(dest: Path):
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def is_temporary(path: Path) -> bool:
+    """A file :func:`atomic_path` is still writing (or a killed writer left): never an input."""
+    return bool(TEMPORARY_NAME.match(Path(path).name))
 
 
 def write_text(dest: Path, text: str) -> None:

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import ffmpeg
 
-from .errors import StageError
+from .errors import STORAGE_ERRNOS, StageError
 from .files import atomic_path
 
 
 def _ffmpeg_reason(error: ffmpeg.Error) -> str:
     lines = [line for line in (error.stderr or b"").decode("utf-8", "replace").splitlines() if line.strip()]
     return lines[-1].strip() if lines else "ffmpeg failed"
+
+
+def _raise_if_refused(stderr: bytes | None, dest: Path) -> None:
+    """Raise the OSError of a write the machine refused (disk full, read-only...) as ffmpeg logged
+    its strerror: it exits 0 when the disk fills while it writes the trailer, so its log is read
+    whatever its exit status. Not a fault of the clip: it stops the stage."""
+    text = (stderr or b"").decode("utf-8", "replace")
+    for code in sorted(STORAGE_ERRNOS):
+        if os.strerror(code) in text:
+            raise OSError(code, os.strerror(code), str(dest))
+
+
+def _run(output, what: str, dest: Path) -> None:
+    """Run an ffmpeg output; a failure is the clip's StageError unless the machine refused the write."""
+    try:
+        _, stderr = output.overwrite_output().run(quiet=True)
+    except ffmpeg.Error as error:
+        _raise_if_refused(error.stderr, dest)
+        raise StageError(f"{what}: {_ffmpeg_reason(error)}") from None
+    _raise_if_refused(stderr, dest)
 
 
 def _rate(text: str | None) -> float | None:
@@ -107,10 +128,7 @@ def convert_fps(source: Path, dest: Path, fps: float, crf: int, preset: str, aud
             threads=1, map_metadata=-1,
             **{"fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"},
         )
-        try:
-            out.overwrite_output().run(quiet=True)
-        except ffmpeg.Error as error:
-            raise StageError(f"conversion failed: {_ffmpeg_reason(error)}") from None
+        _run(out, "conversion failed", dest)
         result_info = probe(tmp)
     if not result_info.get("frames"):
         raise StageError("conversion produced no frames")
@@ -120,15 +138,9 @@ def convert_fps(source: Path, dest: Path, fps: float, crf: int, preset: str, aud
 def extract_audio(source: Path, dest: Path, sample_rate: int) -> None:
     """Mono 16-bit PCM WAV, the format aeneas and audio metrics read."""
     with atomic_path(dest) as tmp:
-        try:
-            (
-                ffmpeg.input(str(source))
-                .output(str(tmp), vn=None, acodec="pcm_s16le", ar=sample_rate, ac=1, map_metadata=-1, fflags="+bitexact")
-                .overwrite_output()
-                .run(quiet=True)
-            )
-        except ffmpeg.Error as error:
-            raise StageError(f"audio extraction failed: {_ffmpeg_reason(error)}") from None
+        _run(ffmpeg.input(str(source)).output(str(tmp), vn=None, acodec="pcm_s16le", ar=sample_rate, ac=1,
+                                              map_metadata=-1, fflags="+bitexact"),
+             "audio extraction failed", dest)
 
 
 def encode_frames(frames, frame_rate: str, audio: Path, dest: Path, container: str, video_codec: str,
@@ -148,5 +160,6 @@ def encode_frames(frames, frame_rate: str, audio: Path, dest: Path, container: s
     )
     process = out.overwrite_output().run_async(pipe_stdin=True, pipe_stderr=True)
     _, stderr = process.communicate(input=frames.tobytes())
+    _raise_if_refused(stderr, dest)
     if process.returncode:
         raise StageError(f"encoding failed: {_ffmpeg_reason(ffmpeg.Error('ffmpeg', b'', stderr))}")

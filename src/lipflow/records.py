@@ -18,7 +18,7 @@ from typing import Callable
 
 from . import layout
 from .datasets import Clip, Rejected
-from .errors import LipflowError
+from .errors import LipflowError, is_storage_error
 from .files import read_json, write_json, write_text
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -75,7 +75,8 @@ def run_clip(
     A record whose fingerprint matches is reused, which is how an interrupted batch run
     resumes. ``work`` returns the record details or raises; any exception becomes the
     manifest reason (an unexpected one with its last frame), so one bad clip never stops
-    the others.
+    the others, except a refused read or write (a full disk), which is the machine's fault:
+    it stops the stage and leaves no record, so the clip runs again once there is room.
     """
     if not force and dest.is_file():
         previous = Record.load(dest)
@@ -90,6 +91,8 @@ def run_clip(
         except LipflowError as error:
             record = Record(clip_key, stage, FAILED, str(error), fingerprint)
         except Exception as error:  # noqa: BLE001 - reported by name, never lost
+            if is_storage_error(error):
+                raise
             where = traceback.extract_tb(error.__traceback__)[-1]
             record = Record(
                 clip_key, stage, FAILED,
@@ -110,10 +113,16 @@ class Manifest:
 
     def summary(self) -> str:
         counts = self.counts()
+        warned = sum(1 for row in self.rows if row.get("warning"))
         return (
             f"{self.stage}: {len(self.rows)} clips, {counts[OK]} ok, "
-            f"{counts[FAILED]} failed, {counts[SKIPPED]} skipped"
+            f"{counts[FAILED]} failed, {counts[SKIPPED]} skipped" + (f", {warned} with a warning" if warned else "")
         )
+
+    def require_any_ok(self) -> None:
+        """Stop the run when the stage has clips and none is ok (one bad clip never stops it)."""
+        if self.rows and not self.counts()[OK]:
+            raise LipflowError(f"{self.summary()}: every clip failed; {layout.manifest(self.stage)} says why")
 
     def to_tsv(self) -> str:
         detail_keys = sorted({k for row in self.rows for k in row} - set(BASE_COLUMNS))

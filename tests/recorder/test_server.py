@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from lipflow import media as media_mod
+from lipflow import layout, media as media_mod
 from lipflow.datasets import discover, read_sentences
 from lipflow.params import ParamsError
 from lipflow.recorder.server import create_app
@@ -246,3 +249,31 @@ def test_the_cli_has_a_record_command_with_params_defaults():
 
     assert args.handler is _run_record
     assert (args.host, args.port, args.root) == (None, 9000, "DATASET")
+
+
+@pytest.mark.slow
+def test_a_take_uploaded_while_the_pipeline_reads_the_folder_is_named_then_processed(project, media, repo_params):
+    """The recorder and the pipeline share the dataset folder: the run in progress either converts
+    the new take or names it as not run, and the next run converts it; a take still being written
+    is never discovered (tests/test_datasets.py)."""
+    for number in range(1, 9):
+        (project.dataset / "s1").mkdir(exist_ok=True)
+        (project.dataset / "s1" / f"{number}-AB.webm").write_bytes(media["webm"])
+    running = subprocess.Popen(["lipflow", "fps", "--jobs", "1"], cwd=project.root, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while not any((project.root / layout.STAGE_DIRS["fps"]).rglob("*.record.json")) and running.poll() is None:
+        assert time.monotonic() < deadline, "the fps stage never started"
+        time.sleep(0.05)
+    response = upload(make_client(project.dataset, repo_params), media["webm"], initials="NEW")
+    assert response.status_code == 201, response.json
+    take = response.json["saved"]
+    output, _ = running.communicate(timeout=300)
+    assert running.returncode == 0, output[-2000:]
+
+    rows = {row["clip"]: row for row in csv.DictReader(
+        (project.root / "reports/manifests/fps.tsv").read_text().splitlines(), delimiter="\t")}
+    assert set(rows) == {f"s1/{n}-AB" for n in range(1, 9)} | {take}, "every file named, no half-written one"
+    assert rows[take]["status"] == "ok" or "did not run" in rows[take]["reason"]
+    again = project.run("lipflow", "fps")
+    assert "fps: 9 clips, 9 ok, 0 failed" in again.stdout

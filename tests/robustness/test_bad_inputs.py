@@ -19,7 +19,8 @@ def manifest(root, stage: str) -> dict[str, dict]:
         return {row["clip"]: row for row in csv.DictReader(handle, delimiter="\t")}
 
 
-def test_phone_rotation_4k_two_faces_and_a_minute_long_clip_are_cropped_and_the_rest_go_on(grid_project, tmp_path):
+def test_phone_rotation_4k_two_faces_and_a_minute_long_clip_are_cropped_and_the_rest_go_on(grid_project, tmp_path,
+                                                                                            capsys):
     source = str(grid_clip("lbax4n"))
     sideways = tmp_path / "sideways.mp4"
     ffmpeg("-i", source, "-vf", "transpose=1", *X264, str(sideways))  # a phone stores the frames sideways ...
@@ -35,6 +36,7 @@ def test_phone_rotation_4k_two_faces_and_a_minute_long_clip_are_cropped_and_the_
         grid_project.add_clip(key, path, ".mp4")
     for stage in ("fps", "landmarks", "mouth"):
         assert cli.main([stage]) == 0
+    assert "mouth: 6 clips, 6 ok, 0 failed, 0 skipped, 1 with a warning" in capsys.readouterr().out
     rows = manifest(grid_project.root, "mouth")
     assert {rows[key]["status"] for key in ("s1/lbax4n-GR", "s1/sbwe5n-GR", *made)} == {"ok"}
 
@@ -43,5 +45,7 @@ def test_phone_rotation_4k_two_faces_and_a_minute_long_clip_are_cropped_and_the_
     assert rows["s2/lbax4n-RT"]["frames_with_face"] == "75"
     assert rows["s2/lbax4n-UHD"]["frames_with_face"] == "30" and rows["s2/lbax4n-UHD"]["padded"] == "70"
     assert float(rows["s2/lbax4n-UHD"]["mouth_width_px"]) > 10 * 40, "the crop scales with the face"
-    assert rows["s2/lbax4n-TW"]["frames_with_face"] == "75"
+    assert rows["s2/lbax4n-TW"]["frames_with_face"] == "75" and rows["s2/lbax4n-TW"]["faces_most"] == "2"
+    assert rows["s2/lbax4n-TW"]["warning"] == "2 faces in view: the largest one was cropped"
+    assert {key for key, row in rows.items() if row["warning"]} == {"s2/lbax4n-TW"}, "one face: no warning"
     assert rows["s2/lbax4n-MIN"]["frames_decoded"] == "1490" and rows["s2/lbax4n-MIN"]["trimmed"] == "1390"

@@ -69,8 +69,9 @@ def _run_keys(project: Project, stage: ClipStage, keys: list[str], force: bool, 
 
 def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None, force: bool = False,
               jobs: int = 1) -> list[Record]:
-    """Run ``stage`` on the clips named by ``keys`` (all when None; then the manifest too), their
-    shards in ``jobs`` processes. The output does not depend on ``jobs``."""
+    """Run ``stage`` on the clips named by ``keys`` (all when None; then the manifest too, and an
+    error when every clip failed: the end of a DVC stage), their shards in ``jobs`` processes.
+    The output does not depend on ``jobs``."""
     chosen = keys if keys is not None else [clip.key for clip in project.discover()[0]]
     parts = [part for part in shards.partition(chosen, shards.count(len(chosen), project.params["shards"])) if part]
     if jobs > 1 and len(parts) > 1:
@@ -83,7 +84,9 @@ def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None,
     else:
         records = _run_keys(project, stage, chosen, force, progress=True)
     if keys is None:
-        print(manifest(project, stage.name).summary())
+        written = manifest(project, stage.name)
+        written.require_any_ok()
+        print(written.summary())
     return records
 
 

@@ -8,7 +8,7 @@ from ..datasets import Clip
 from ..params import fingerprint
 from ..project import Project
 from ..records import Record, run_clip
-from ..vision import mouths as vision_mouths
+from ..vision import landmarks as vision_landmarks, mouths as vision_mouths
 from ..vision.video import decode
 from . import ClipStage, upstream
 
@@ -23,7 +23,7 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
     def work() -> dict:
         dest.unlink(missing_ok=True)
         points, found = landmarkfile.read(layout.artefact("landmarks", clip.key))
-        tracking = {k: earlier[1].details[k] for k in ("detector_calls", "tracking_losses", "frames_with_face")}
+        tracking = {k: earlier[1].details[k] for k in vision_landmarks.TRACKING_DETAILS}
         mouths = vision_mouths.crop_frames(decode(layout.artefact("fps", clip.key)), points, found, settings, tracking)
         mouthfile.write(dest, mouths.arrays())
         return {"output": str(dest), "frames_in": earlier[0].details["frames"], **mouths.details}

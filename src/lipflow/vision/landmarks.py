@@ -27,6 +27,9 @@ TRACK_PATCH = 32
 """Side of the grey patch compared between frames to decide whether tracking still holds."""
 
 
+TRACKING_DETAILS = ("detector_calls", "tracking_losses", "frames_with_face", "faces_most")
+
+
 def predictor_path() -> Path:
     """The 68-point model shipped by face-recognition-models, found without importing it.
 
@@ -54,12 +57,14 @@ def measure(frames: list[np.ndarray], settings: dict) -> tuple[np.ndarray, np.nd
 
 
 def track_landmarks(greys: list[np.ndarray], settings: dict) -> tuple[np.ndarray, np.ndarray, dict]:
-    """68 landmarks per frame (zeros where no face), which frames have them, and detector use."""
+    """68 landmarks per frame (zeros where no face), which frames have them, and detector use
+    (``TRACKING_DETAILS``; ``faces_most``: the most faces a whole-frame detection saw, so a
+    recording with someone else in view is flagged, not silently cropped from the largest)."""
     detector, predictor = models()
     landmarks = np.zeros((len(greys), LANDMARKS, 2), np.float64)
     found = np.zeros(len(greys), bool)
     box, geometry, patch, since_detection = None, None, None, 0
-    calls = losses = 0
+    calls = losses = faces_most = 0
     for index, image in enumerate(greys):
         detected = False
         if box is not None and since_detection < settings["redetect_interval"]:
@@ -68,11 +73,12 @@ def track_landmarks(greys: list[np.ndarray], settings: dict) -> tuple[np.ndarray
                 box = None
         elif box is not None:
             calls += 1
-            box = _detect(detector, image, settings["upsample"], box, settings["search_margin"])
+            box, _ = _detect(detector, image, settings["upsample"], box, settings["search_margin"])
             detected = box is not None
         if box is None:
             calls += 1
-            box = _detect(detector, image, settings["upsample"])
+            box, faces = _detect(detector, image, settings["upsample"])
+            faces_most = max(faces_most, faces)
             if box is None:
                 patch = None
                 continue
@@ -84,23 +90,24 @@ def track_landmarks(greys: list[np.ndarray], settings: dict) -> tuple[np.ndarray
         patch = _patch(image, box)
         box = _box_from(points, geometry)
         since_detection += 1
-    return landmarks, found, {"detector_calls": calls, "tracking_losses": losses, "frames_with_face": int(found.sum())}
+    return landmarks, found, dict(zip(TRACKING_DETAILS, (calls, losses, int(found.sum()), faces_most)))
 
 
 def _detect(detector, image: np.ndarray, upsample: int, near: dlib.rectangle | None = None, margin: float = 0.0):
-    """The largest face, searched around ``near`` when given (cheaper), else in the whole frame."""
+    """The largest face, searched around ``near`` when given (cheaper), else in the whole frame,
+    and how many faces the search found."""
     x0 = y0 = 0
     if near is not None:
         grow_x, grow_y = int(near.width() * margin), int(near.height() * margin)
         x0, y0 = max(near.left() - grow_x, 0), max(near.top() - grow_y, 0)
         image = np.ascontiguousarray(image[y0:near.bottom() + grow_y, x0:near.right() + grow_x])
         if 0 in image.shape:
-            return None
+            return None, 0
     faces = detector(image, upsample)
     if not faces:
-        return None
+        return None, 0
     face = max(faces, key=lambda r: r.area())
-    return dlib.rectangle(face.left() + x0, face.top() + y0, face.right() + x0, face.bottom() + y0)
+    return dlib.rectangle(face.left() + x0, face.top() + y0, face.right() + x0, face.bottom() + y0), len(faces)
 
 
 def _spread(points: np.ndarray) -> tuple[np.ndarray, float]:

@@ -75,6 +75,8 @@ def crop_frames(frames: list[np.ndarray], points: np.ndarray, found: np.ndarray,
         "mouth_width_px": round(float(np.median(widths)), 2),
         **(tracking or {}),
     }
+    if result.details.get("faces_most", 1) > 1:
+        result.details["warning"] = f"{result.details['faces_most']} faces in view: the largest one was cropped"
     return result
 
 
