@@ -1,6 +1,7 @@
 # Shared set-up: validated params, the clip list, and helpers that read the stage table
 # (lipflow.pipeline.STAGES), so rules declare the same params, code inputs, env, threads and
 # resources as the dvc.yaml the table generates. Paths come from lipflow.layout.
+import os
 from pathlib import Path
 
 import lipflow.params
@@ -8,6 +9,8 @@ import lipflow.project
 from lipflow import layout, pipeline, shards
 
 PARAMS_FILE = "params.yaml"
+os.environ.setdefault("LIPFLOW_SOURCE", str(Path(workflow.basedir).resolve()))
+"""The checkout whose lipflow the conda envs' post-deploy scripts install (envs/*.post-deploy.sh)."""
 
 try:
     PROJECT = lipflow.project.load(PARAMS_FILE)
@@ -22,6 +25,7 @@ if config:
         "it with `dvc exp run -S train.learning_rate=0.0005`."
     )
 
+
 wildcard_constraints:
     shard=r"\d+of\d+",
 
@@ -33,14 +37,19 @@ def _sources():
         from lipflow.synth.plan import planned_clips
 
         relative = planned_clips(PARAMS)
-        return {Path(rel).with_suffix("").as_posix(): str(PROJECT.root / rel) for rel in relative}
+        return {
+            Path(rel).with_suffix("").as_posix(): str(PROJECT.root / rel)
+            for rel in relative
+        }
     return {clip.key: str(clip.source) for clip in PROJECT.discover()[0]}
 
 
 SOURCES = _sources()
 SHARD_CLIPS = {
     shards.name(index, len(parts)): keys
-    for parts in [shards.partition(list(SOURCES), shards.count(len(SOURCES), PARAMS["shards"]))]
+    for parts in [
+        shards.partition(list(SOURCES), shards.count(len(SOURCES), PARAMS["shards"]))
+    ]
     for index, keys in enumerate(parts)
     if keys
 }

@@ -8,17 +8,17 @@ rule synth:
         code=stage_code("synth"),
     output:
         shard_list("synth"),
-    params:
-        clips=shard_clips,
-        **stage_params("synth"),
     log:
         shard_log("synth"),
     benchmark:
-        shard_benchmark("synth"),
+        shard_benchmark("synth")
+    conda:
+        stage_env("synth")
     threads: stage_threads("synth")
     resources:
         **stage_resources("synth"),
-    conda:
-        stage_env("synth")
+    params:
+        **stage_params("synth"),
+        clips=shard_clips,
     shell:
         "lipflow synth --shard {wildcards.shard} > {log} 2>&1"

@@ -13,17 +13,17 @@ rule train:
     output:
         model=str(layout.best_model(RUN)),
         metrics=str(layout.train_reports(RUN) / "metrics.json"),
-    params:
-        **stage_params("train"),
     log:
         str(layout.log("train")),
     benchmark:
-        str(layout.benchmark("train")),
+        str(layout.benchmark("train"))
+    conda:
+        stage_env("train")
     threads: stage_threads("train")
     resources:
         **stage_resources("train"),
-    conda:
-        stage_env("train")
+    params:
+        **stage_params("train"),
     shell:
         "lipflow train > {log} 2>&1"
 
@@ -37,19 +37,22 @@ rule evaluate:
     output:
         metrics=str(layout.eval_reports(RUN) / "metrics.json"),
         environment=str(layout.eval_reports(RUN) / "environment.json"),
-        summary=report(str(layout.eval_reports(RUN) / "summary.md"), category="Evaluation",
-                       caption="../workflow/report/summary.rst"),
-    params:
-        **stage_params("evaluate"),
+        summary=report(
+            str(layout.eval_reports(RUN) / "summary.md"),
+            category="Evaluation",
+            caption="../workflow/report/summary.rst",
+        ),
     log:
         str(layout.log("evaluate")),
     benchmark:
-        str(layout.benchmark("evaluate")),
+        str(layout.benchmark("evaluate"))
+    conda:
+        stage_env("evaluate")
     threads: stage_threads("evaluate")
     resources:
         **stage_resources("evaluate"),
-    conda:
-        stage_env("evaluate")
+    params:
+        **stage_params("evaluate"),
     shell:
         "lipflow evaluate > {log} 2>&1"
 
@@ -66,17 +69,17 @@ rule train_kd:
     output:
         model=str(layout.best_model(KD_RUN)),
         metrics=str(layout.train_reports(KD_RUN) / "metrics.json"),
-    params:
-        **stage_params("train_kd"),
     log:
         str(layout.log("train_kd")),
     benchmark:
-        str(layout.benchmark("train_kd")),
+        str(layout.benchmark("train_kd"))
+    conda:
+        stage_env("train_kd")
     threads: stage_threads("train_kd")
     resources:
         **stage_resources("train_kd"),
-    conda:
-        stage_env("train_kd")
+    params:
+        **stage_params("train_kd"),
     shell:
         "lipflow train-kd > {log} 2>&1"
 
@@ -90,19 +93,22 @@ rule evaluate_kd:
     output:
         metrics=str(layout.eval_reports(KD_RUN) / "metrics.json"),
         environment=str(layout.eval_reports(KD_RUN) / "environment.json"),
-        summary=report(str(layout.eval_reports(KD_RUN) / "summary.md"), category="Evaluation",
-                       caption="../workflow/report/summary.rst"),
-    params:
-        **stage_params("evaluate_kd"),
+        summary=report(
+            str(layout.eval_reports(KD_RUN) / "summary.md"),
+            category="Evaluation",
+            caption="../workflow/report/summary.rst",
+        ),
     log:
         str(layout.log("evaluate_kd")),
     benchmark:
-        str(layout.benchmark("evaluate_kd")),
+        str(layout.benchmark("evaluate_kd"))
+    conda:
+        stage_env("evaluate_kd")
     threads: stage_threads("evaluate_kd")
     resources:
         **stage_resources("evaluate_kd"),
-    conda:
-        stage_env("evaluate_kd")
+    params:
+        **stage_params("evaluate_kd"),
     shell:
         "lipflow evaluate --kd > {log} 2>&1"
 
@@ -119,19 +125,21 @@ rule experiment:
         mouth=all_shard_lists("mouth"),
         code=stage_code("experiment"),
     output:
-        report=report(str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.md"), category="Experiments"),
+        report=report(
+            str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.md"), category="Experiments"
+        ),
         metrics=str(layout.EXPERIMENT_REPORTS / "kd_vs_vanilla.json"),
-    params:
-        **stage_params("experiment"),
     log:
         str(layout.log("experiment")),
     benchmark:
-        str(layout.benchmark("experiment")),
+        str(layout.benchmark("experiment"))
+    conda:
+        stage_env("experiment")
     threads: stage_threads("experiment")
     resources:
         **stage_resources("experiment"),
-    conda:
-        stage_env("experiment")
+    params:
+        **stage_params("experiment"),
     shell:
         "lipflow experiment > {log} 2>&1"
 
@@ -147,16 +155,16 @@ rule results:
         code=stage_code("results"),
     output:
         report(str(layout.REPORTS / "results.md"), category="Results"),
-    params:
-        **stage_params("results"),
     log:
         str(layout.log("results")),
     benchmark:
-        str(layout.benchmark("results")),
+        str(layout.benchmark("results"))
+    conda:
+        stage_env("results")
     threads: stage_threads("results")
     resources:
         **stage_resources("results"),
-    conda:
-        stage_env("results")
+    params:
+        **stage_params("results"),
     shell:
         "lipflow results > {log} 2>&1"

@@ -8,18 +8,18 @@ rule landmarks:
         code=stage_code("landmarks"),
     output:
         shard_list("landmarks"),
-    params:
-        clips=shard_clips,
-        **stage_params("landmarks"),
     log:
         shard_log("landmarks"),
     benchmark:
-        shard_benchmark("landmarks"),
+        shard_benchmark("landmarks")
+    conda:
+        stage_env("landmarks")
     threads: stage_threads("landmarks")
     resources:
         **stage_resources("landmarks"),
-    conda:
-        stage_env("landmarks")
+    params:
+        **stage_params("landmarks"),
+        clips=shard_clips,
     shell:
         "lipflow landmarks --shard {wildcards.shard} > {log} 2>&1"
 
@@ -31,18 +31,18 @@ rule mouth:
         code=stage_code("mouth"),
     output:
         shard_list("mouth"),
-    params:
-        clips=shard_clips,
-        **stage_params("mouth"),
     log:
         shard_log("mouth"),
     benchmark:
-        shard_benchmark("mouth"),
+        shard_benchmark("mouth")
+    conda:
+        stage_env("mouth")
     threads: stage_threads("mouth")
     resources:
         **stage_resources("mouth"),
-    conda:
-        stage_env("mouth")
+    params:
+        **stage_params("mouth"),
+        clips=shard_clips,
     shell:
         "lipflow mouth --shard {wildcards.shard} > {log} 2>&1"
 
@@ -55,16 +55,16 @@ rule split:
     output:
         table=str(layout.SPLIT_TABLE),
         metrics=str(layout.SPLIT_METRICS),
-    params:
-        **stage_params("split"),
     log:
         str(layout.log("split")),
     benchmark:
-        str(layout.benchmark("split")),
+        str(layout.benchmark("split"))
+    conda:
+        stage_env("split")
     threads: stage_threads("split")
     resources:
         **stage_resources("split"),
-    conda:
-        stage_env("split")
+    params:
+        **stage_params("split"),
     shell:
         "lipflow split > {log} 2>&1"

@@ -9,18 +9,18 @@ rule fps:
         code=stage_code("fps"),
     output:
         shard_list("fps"),
-    params:
-        clips=shard_clips,
-        **stage_params("fps"),
     log:
         shard_log("fps"),
     benchmark:
-        shard_benchmark("fps"),
+        shard_benchmark("fps")
+    conda:
+        stage_env("fps")
     threads: stage_threads("fps")
     resources:
         **stage_resources("fps"),
-    conda:
-        stage_env("fps")
+    params:
+        **stage_params("fps"),
+        clips=shard_clips,
     shell:
         "lipflow fps --shard {wildcards.shard} > {log} 2>&1"
 
@@ -31,18 +31,18 @@ rule align:
         code=stage_code("align"),
     output:
         shard_list("align"),
-    params:
-        clips=shard_clips,
-        **stage_params("align"),
     log:
         shard_log("align"),
     benchmark:
-        shard_benchmark("align"),
+        shard_benchmark("align")
+    conda:
+        stage_env("align")
     threads: stage_threads("align")
     resources:
         **stage_resources("align"),
-    conda:
-        stage_env("align")
+    params:
+        **stage_params("align"),
+        clips=shard_clips,
     shell:
         "lipflow align --shard {wildcards.shard} > {log} 2>&1"
 
@@ -52,16 +52,16 @@ rule manifest:
         lambda wildcards: all_shard_lists(wildcards.stage),
     output:
         manifest("{stage}"),
-    wildcard_constraints:
-        stage="|".join(s for s, spec in pipeline.STAGES.items() if spec.per_clip),
-    params:
-        command=lambda wildcards: pipeline.STAGES[wildcards.stage].command,
     log:
         str(layout.log("manifest", "{stage}")),
     benchmark:
-        str(layout.benchmark("manifest", "{stage}")),
+        str(layout.benchmark("manifest", "{stage}"))
+    wildcard_constraints:
+        stage="|".join(s for s, spec in pipeline.STAGES.items() if spec.per_clip),
     conda:
-        "../envs/lipflow.yaml"
+        str(Path("..") / pipeline.ENVS["core"])
+    params:
+        command=lambda wildcards: pipeline.STAGES[wildcards.stage].command,
     shell:
         "lipflow manifest {params.command:q} > {log} 2>&1"
 
@@ -72,16 +72,16 @@ rule alignment_report:
         code=stage_code("alignment_report"),
     output:
         str(layout.ALIGNMENT_METRICS),
-    params:
-        **stage_params("alignment_report"),
     log:
         str(layout.log("alignment_report")),
     benchmark:
-        str(layout.benchmark("alignment_report")),
+        str(layout.benchmark("alignment_report"))
+    conda:
+        stage_env("alignment_report")
     threads: stage_threads("alignment_report")
     resources:
         **stage_resources("alignment_report"),
-    conda:
-        stage_env("alignment_report")
+    params:
+        **stage_params("alignment_report"),
     shell:
         "lipflow alignment-report > {log} 2>&1"

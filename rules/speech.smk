@@ -12,18 +12,18 @@ rule mel:
         code=stage_code("mel"),
     output:
         shard_list("mel"),
-    params:
-        clips=shard_clips,
-        **stage_params("mel"),
     log:
         shard_log("mel"),
     benchmark:
-        shard_benchmark("mel"),
+        shard_benchmark("mel")
+    conda:
+        stage_env("mel")
     threads: stage_threads("mel")
     resources:
         **stage_resources("mel"),
-    conda:
-        stage_env("mel")
+    params:
+        **stage_params("mel"),
+        clips=shard_clips,
     shell:
         "lipflow mel --shard {wildcards.shard} > {log} 2>&1"
 
@@ -37,17 +37,17 @@ rule asr:
         model=RECOGNISER,
         training=str(layout.train_reports("asr") / "metrics.json"),
         metrics=str(layout.eval_reports("asr") / "metrics.json"),
-    params:
-        **stage_params("asr"),
     log:
         str(layout.log("asr")),
     benchmark:
-        str(layout.benchmark("asr")),
+        str(layout.benchmark("asr"))
+    conda:
+        stage_env("asr")
     threads: stage_threads("asr")
     resources:
         **stage_resources("asr"),
-    conda:
-        stage_env("asr")
+    params:
+        **stage_params("asr"),
     shell:
         "lipflow asr > {log} 2>&1"
 
@@ -62,17 +62,17 @@ rule train_l2s:
     output:
         model=str(layout.best_model(L2S_RUN)),
         metrics=str(layout.train_reports(L2S_RUN) / "metrics.json"),
-    params:
-        **stage_params("train_l2s"),
     log:
         str(layout.log("train_l2s")),
     benchmark:
-        str(layout.benchmark("train_l2s")),
+        str(layout.benchmark("train_l2s"))
+    conda:
+        stage_env("train_l2s")
     threads: stage_threads("train_l2s")
     resources:
         **stage_resources("train_l2s"),
-    conda:
-        stage_env("train_l2s")
+    params:
+        **stage_params("train_l2s"),
     shell:
         "lipflow train-l2s > {log} 2>&1"
 
@@ -88,17 +88,17 @@ rule evaluate_l2s:
     output:
         metrics=str(layout.eval_reports(L2S_RUN) / "metrics.json"),
         report=directory(str(layout.eval_reports(L2S_RUN) / layout.SPEECH_REPORT)),
-    params:
-        **stage_params("evaluate_l2s"),
     log:
         str(layout.log("evaluate_l2s")),
     benchmark:
-        str(layout.benchmark("evaluate_l2s")),
+        str(layout.benchmark("evaluate_l2s"))
+    conda:
+        stage_env("evaluate_l2s")
     threads: stage_threads("evaluate_l2s")
     resources:
         **stage_resources("evaluate_l2s"),
-    conda:
-        stage_env("evaluate_l2s")
+    params:
+        **stage_params("evaluate_l2s"),
     shell:
         "lipflow evaluate-l2s > {log} 2>&1"
 

@@ -43,10 +43,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     # aeneas 1.7.3 builds its C extensions with numpy.distutils: numpy must be installed
     # first, the build must see it (no build isolation), and numpy.distutils needs an
     # older setuptools. numpy stays < 2 because aeneas calls numpy.fromstring.
+    # Everything else: lipflow with all its extras (pyproject.toml), at the exact versions of
+    # requirements/base.txt, used as constraints.
     pip "setuptools==69.5.1" wheel "$(grep '^numpy==' requirements/base.txt)"
     pip --no-build-isolation "$(grep '^aeneas==' requirements/base.txt)"
-    pip -r requirements/base.txt
-    pip --no-deps --no-build-isolation -e .
+    pip --no-build-isolation -c requirements/base.txt -e ".[all]"
     echo "$wanted" > "$stamp"
 fi
 echo "lipflow setup: ready ($("$VENV/bin/lipflow" --version))"

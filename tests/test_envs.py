@@ -1,55 +1,102 @@
-"""The conda environment for `snakemake --use-conda` pins what requirements/base.txt pins.
+"""The conda envs of `snakemake --use-conda`, one per concern (envs/): what can be checked without
+reaching conda channels. Each env pins the versions of requirements/base.txt, gives every stage
+that names it the third-party packages its code imports, and its post-deploy script installs
+what pip alone cannot express (aeneas without build isolation, lipflow itself) in a fresh venv."""
 
-Conda channels cannot be reached here, so CI runs from pip; this keeps the two in step.
-"""
+from __future__ import annotations
 
+import ast
+import os
 import re
+import subprocess
+import sys
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
 import yaml
 
+from lipflow import codedeps, pipeline
 from tests.conftest import REPO
+
+MODULE_DISTRIBUTIONS = {**packages_distributions(), "dlib": ["dlib-bin"]}
+"""Import name -> distributions (dlib-bin's module is a compiled one the metadata does not list)."""
+PACKAGE_DATA = {"lipflow.vision.landmarks": "face-recognition-models"}
+"""Distributions a module reads as data, not as an import: the 68-point predictor."""
 
 
 def pip_pins() -> dict[str, str]:
     lines = (REPO / "requirements/base.txt").read_text().splitlines()
-    return dict(line.split("==") for line in lines if line and not line.startswith("#"))
+    return {name.lower(): version for name, version in (line.split("==") for line in lines
+                                                         if line and not line.startswith("#"))}
 
 
-def conda_pins() -> dict[str, str]:
-    env = yaml.safe_load((REPO / "envs/lipflow.yaml").read_text())
-    pins = {}
-    for dependency in env["dependencies"]:
+def env_packages(path: Path) -> dict[str, str]:
+    """Package -> version of an env file, conda and pip parts together ('' where unpinned)."""
+    packages = {}
+    for dependency in yaml.safe_load(path.read_text())["dependencies"]:
         if isinstance(dependency, dict):
-            pins.update(line.split("==") for line in dependency["pip"] if "==" in line)
-        elif "=" in dependency:
-            name, version = dependency.split("=")
-            pins[name] = version
-    return pins
+            packages.update((name.lower(), version) for name, version in (line.split("==") for line in dependency["pip"]))
+        else:
+            name, _, version = dependency.partition("=")
+            packages[name.lower()] = version
+    return packages
 
 
 def same_version(a: str, b: str) -> bool:
     return re.sub(r"(\.0)+$", "", a) == re.sub(r"(\.0)+$", "", b)
 
 
-def test_conda_env_pins_every_pip_requirement_at_the_same_version():
-    conda = conda_pins()
-    for name, version in pip_pins().items():
-        assert name in conda, f"{name} is pinned in requirements/base.txt but not in envs/lipflow.yaml"
-        assert same_version(conda[name], version), (name, conda[name], version)
+def imported_distributions(entry: str) -> set[str]:
+    """Third-party distributions the stage's code imports (lazy imports included) or reads."""
+    found = set()
+    for module in codedeps.closure(entry):
+        for node in ast.walk(ast.parse(codedeps.module_file(module).read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                found.update(MODULE_DISTRIBUTIONS.get(name.split(".")[0], []))
+        found.update([PACKAGE_DATA[module]] if module in PACKAGE_DATA else [])
+    return {name.lower() for name in found} - {"lipflow"}
 
 
-def test_every_rule_uses_the_conda_env():
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import OutputSettings, ResourceSettings
+ENV_FILES = sorted(set(pipeline.ENVS.values()))
 
-    env = (REPO / "envs/lipflow.yaml").resolve()
-    with SnakemakeApi(OutputSettings()) as api:
-        workflow = api.workflow(resource_settings=ResourceSettings(), snakefile=REPO / "Snakefile", workdir=REPO)
-        rules = list(workflow._workflow.rules)
-    with_commands = [rule for rule in rules if rule.shellcmd]
-    assert with_commands
-    for rule in with_commands:
-        assert rule.conda_env, rule.name
-        # a rule's conda env is relative to the file that declares the rule
-        assert (Path(rule.snakefile).parent / rule.conda_env).resolve() == env, (rule.name, rule.conda_env)
+
+@pytest.mark.parametrize("env", ENV_FILES)
+def test_each_env_parses_and_pins_the_versions_of_requirements(env):
+    path = REPO / env
+    spec = yaml.safe_load(path.read_text())
+    assert spec["channels"] == ["conda-forge", "nodefaults"] and "python=3.11" in spec["dependencies"]
+    assert (path.parent / f"{path.stem}.post-deploy.sh").is_file(), "lipflow itself comes from the post-deploy script"
+    pins = pip_pins()
+    for name, version in env_packages(path).items():
+        if name in pins:
+            assert same_version(version, pins[name]), (env, name, version, pins[name])
+        else:
+            assert name in {"python", "pip", "ffmpeg", "espeak-ng", "setuptools", "wheel"}, f"{env}: {name} unpinned"
+
+
+@pytest.mark.parametrize("name", list(pipeline.STAGES))
+def test_each_stage_env_has_every_package_its_code_imports(name):
+    spec = pipeline.STAGES[name]
+    provided = set(env_packages(REPO / spec.env)) | ({"aeneas"} if spec.env == pipeline.ENVS["align"] else set())
+    missing = imported_distributions(spec.entry) - provided
+    assert not missing, f"{name} imports {sorted(missing)}, which {spec.env} does not install"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env", ENV_FILES)
+def test_each_post_deploy_script_installs_its_part_in_a_fresh_venv(env, tmp_path):
+    """The conda part (numpy, setuptools) stands in as pip packages; the script does the rest."""
+    folder = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    pins = pip_pins()
+    subprocess.run([str(folder / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "setuptools==69.5.1", "wheel", f"numpy=={pins['numpy']}"], check=True, capture_output=True)
+    environment = {**os.environ, "PATH": f"{folder / 'bin'}{os.pathsep}{os.environ['PATH']}", "LIPFLOW_SOURCE": str(REPO)}
+    script = REPO / env.replace(".yaml", ".post-deploy.sh")
+    result = subprocess.run(["bash", str(script)], env=environment, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    check = "import lipflow.layout" + ("; import aeneas.cdtw, aeneas.cmfcc, aeneas.cew" if "align" in env else "")
+    subprocess.run([str(folder / "bin/python"), "-c", check], check=True, env=environment)

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "src" / "lipflow"
 FLOORS = [
-    {"errors", "layout", "files", "codedeps"},
+    {"errors", "extras", "layout", "files", "codedeps"},
     {"text", "params", "alignfile", "mouthfile", "landmarkfile", "splitfile", "shards", "grammars"},
     {"grid", "media"},
     {"datasets"},

@@ -142,3 +142,10 @@ def test_snakemake_lint_finds_nothing():
     result = subprocess.run(["snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "your workflow is in a good condition" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_the_rules_are_formatted_with_snakefmt():
+    """``snakefmt Snakefile rules/`` rewrites them; a rule edited by hand is caught here."""
+    result = subprocess.run(["snakefmt", "--check", "Snakefile", "rules/"], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__, layout
 from . import params as params_mod
 from .errors import LipflowError, is_storage_error
+from .extras import missing_extra
 from .pipeline import STAGES, StageSpec, dvc_yaml, subcommands
 
 DVC_FILE = Path("dvc.yaml")
@@ -209,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except LipflowError as error:
         print(f"lipflow {args.command}: {error}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as error:
+        needed = missing_extra(error)
+        if needed is None:
+            raise
+        print(f"lipflow {args.command}: {needed}", file=sys.stderr)
         return 1
     except OSError as error:
         if not is_storage_error(error):

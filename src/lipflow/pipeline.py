@@ -19,7 +19,8 @@ import yaml
 from . import codedeps, layout
 
 DATASET_ROOT = "${dataset.root}"
-ENV = "envs/lipflow.yaml"
+ENVS = {concern: f"envs/{concern}.yaml" for concern in ("core", "align", "train")}
+"""The conda env of each concern (``snakemake --use-conda``); a stage names the smallest that runs it."""
 PERSIST = {"persist": True}
 NOT_CACHED = {"cache": False}
 DVC_HEADER = """\
@@ -54,7 +55,7 @@ class StageSpec:
     metrics: tuple = ()
     plots: tuple = ()
     options: tuple[Option, ...] = ()
-    env: str = ENV
+    env: str = ENVS["core"]
     threads: int = 1
     resources: dict = field(default_factory=dict)
 
@@ -106,6 +107,7 @@ def _training(run_param: str) -> dict:
         "outs": ({f"{layout.MODELS.as_posix()}/{run}": PERSIST},),
         "metrics": ({f"{reports}/metrics.json": NOT_CACHED},),
         "plots": ({f"{reports}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
+        "env": ENVS["train"],
     }
 
 
@@ -119,6 +121,7 @@ def _evaluation(run_param: str) -> dict:
         "outs": ({f"{reports}/summary.md": NOT_CACHED}, {f"{reports}/predictions.tsv": NOT_CACHED},
                  {f"{reports}/environment.json": NOT_CACHED}),
         "plots": ({f"{reports}/per_speaker_test.tsv": {"x": "speaker", "y": "beam_cer", "cache": False}},),
+        "env": ENVS["train"],
     }
 
 
@@ -157,7 +160,7 @@ STAGES: dict[str, StageSpec] = {
             "Per clip: the aeneas fragment text (sil, words, sil), aeneas's JSON sync map and the .align "
             "(frame x 1000, begin end word) in data/align/. The GRID kinds align nothing: the corpus's own .align "
             "is checked against the clip's name and length and copied.",
-            per_clip=True, reads=(_dir("fps"), DATASET_ROOT), outs=_clip_outs("align"),
+            per_clip=True, reads=(_dir("fps"), DATASET_ROOT), outs=_clip_outs("align"), env=ENVS["align"],
         ),
         StageSpec(
             "landmarks", "landmarks", "lipflow.stages.landmarks", ("landmarks",),
@@ -223,14 +226,14 @@ STAGES: dict[str, StageSpec] = {
                   {f"{layout.MODELS.as_posix()}/experiment": PERSIST},
                   {f"{layout.EVAL_REPORTS.as_posix()}/experiment": NOT_CACHED},
                   {f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.md": NOT_CACHED}),
-            metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},),
+            metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},), env=ENVS["train"],
         ),
         StageSpec(
             "mel", "mel", "lipflow.stages.mel", ("fps.fps", "l2s.mel"),
             "log-mel targets of every clip's audio, 4 mel frames per mouth crop (lip-to-speech) -> data/mel/",
             "Per clip: the audio of the frames the crops come from (silence for padded crops) at l2s.mel.sample_rate, "
             "and its log-mel (l2s.mel: n_fft, window, hop, mels, fmin, fmax), in data/mel/<key>.npz.",
-            per_clip=True, reads=(_dir("fps"), MOUTH), outs=_clip_outs("mel"),
+            per_clip=True, reads=(_dir("fps"), MOUTH), outs=_clip_outs("mel"), env=ENVS["train"],
         ),
         StageSpec(
             "asr", "asr", "lipflow.stages.asr",
@@ -244,6 +247,7 @@ STAGES: dict[str, StageSpec] = {
             outs=({f"{layout.MODELS.as_posix()}/asr": PERSIST},),
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED},
                      {f"{layout.EVAL_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED}),
+            env=ENVS["train"],
         ),
         StageSpec(
             "train_l2s", "train-l2s", "lipflow.stages.train_l2s",
@@ -258,6 +262,7 @@ STAGES: dict[str, StageSpec] = {
             outs=({f"{layout.MODELS.as_posix()}/${{l2s.run}}": PERSIST},),
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
             plots=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
+            env=ENVS["train"],
         ),
         StageSpec(
             "evaluate_l2s", "evaluate-l2s", "lipflow.stages.evaluate_l2s",
@@ -272,7 +277,7 @@ STAGES: dict[str, StageSpec] = {
             options=(Option(("--model",), {"help": "saved generator (default: models/<l2s.run>/model.keras)"}),
                      Option(("--run",), {"help": "run name: reports go to reports/eval/<run>/ (default: l2s.run)"})),
             outs=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/{layout.SPEECH_REPORT}": NOT_CACHED},),
-            metrics=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
+            metrics=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},), env=ENVS["train"],
         ),
         StageSpec(
             "results", "results", "lipflow.stages.results", ("train.run", "model.variant", "l2s.run"),
@@ -288,6 +293,7 @@ STAGES: dict[str, StageSpec] = {
             outs=({layout.REPORTS.as_posix() + "/results.md": NOT_CACHED},),
             options=(Option(("--readme",), {"action": "store_true",
                                             "help": "also replace README.md's results section with the same text"}),),
+            env=ENVS["train"],
         ),
         StageSpec(
             "alignment_report", "alignment-report", "lipflow.stages.alignment_report",
@@ -295,7 +301,7 @@ STAGES: dict[str, StageSpec] = {
             "count clips per stage and score the aligner on real speech (the shipped GRID clip) and the alignments "
             "against truth files (TTS vs TTS) -> reports/metrics/alignment.json",
             reads=(_dir("align"), DATASET_ROOT),
-            metrics=({layout.ALIGNMENT_METRICS.as_posix(): NOT_CACHED},),
+            metrics=({layout.ALIGNMENT_METRICS.as_posix(): NOT_CACHED},), env=ENVS["align"],
         ),
     )
 }
