@@ -72,7 +72,8 @@ def test_experiment_retrains_only_and_metrics_diff_shows_cer_wer(baseline, tmp_p
     project, before = baseline
     run = project_run(project)
     # The target keeps KD and the seed experiment (not in the baseline) out of this run.
-    log = run("dvc", "exp", "run", "evaluate", "-S", f"train.learning_rate={EXPERIMENT_RATE}").stdout
+    ran = run("dvc", "exp", "run", "evaluate", "-S", f"train.learning_rate={EXPERIMENT_RATE}")
+    log = ran.stdout + ran.stderr
     assert re.findall(r"Running stage '(\w+)'", log) == ["train", "evaluate"], log
     for stage in DATA_STAGES:
         assert f"Stage '{stage}' didn't change, skipping" in log, log

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -24,11 +26,13 @@ from .extras import missing_extra
 from .pipeline import STAGES, StageSpec, dvc_yaml, subcommands
 
 DVC_FILE = Path("dvc.yaml")
+GLOBAL_OPTIONS = ("params", "handler", "command", "verbose", "quiet")
+"""Options of lipflow itself, not of a stage."""
 
 
 def _stage_handler(spec: StageSpec, args) -> str:
     module = importlib.import_module(spec.entry)
-    options = {key: value for key, value in vars(args).items() if key not in ("params", "handler", "command")}
+    options = {key: value for key, value in vars(args).items() if key not in GLOBAL_OPTIONS}
     if hasattr(module, "main"):
         return module.main(Path(args.params), options)
     from .stages import run_clips
@@ -64,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lipflow {__version__}")
     parser.add_argument("--params", default=str(params_mod.DEFAULT_PATH), help="parameter file (default: %(default)s)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say what happens to each clip (record reused, ok, failed) and name the module saying it")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bars and no notes: only warnings, errors and each command's summary line")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command, spec in subcommands().items():
         _add_stage(commands, command, spec)
@@ -200,8 +208,24 @@ def _run_dvc_yaml(args) -> str:
     return f"{DVC_FILE}: written from the stage table ({len(STAGES)} stages)"
 
 
+def configure_logging(verbose: bool, quiet: bool) -> None:
+    """Notes and warnings go to stderr through the ``lipflow`` loggers; a command's summary line
+    (what it made) stays on stdout. Quiet also turns tqdm's progress bars off (TQDM_DISABLE,
+    which reaches the shard processes too)."""
+    logger = logging.getLogger("lipflow")
+    logger.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+    if quiet:
+        os.environ["TQDM_DISABLE"] = "1"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(args.verbose, args.quiet)
     try:
         params_mod.load(args.params)
         output = args.handler(args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from . import layout
 from .datasets import Clip, Rejected
 from .errors import LipflowError, is_storage_error
 from .files import read_json, write_json, write_text
+
+LOG = logging.getLogger(__name__)
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -81,6 +84,7 @@ def run_clip(
     if not force and dest.is_file():
         previous = Record.load(dest)
         if previous.fingerprint == fingerprint:
+            LOG.debug("%s %s: %s before, record current: reused", stage, clip_key, previous.status)
             return previous
     reason = upstream_failure(list(upstream))
     if reason:
@@ -100,6 +104,7 @@ def run_clip(
                 fingerprint,
             )
     record.save(dest)
+    LOG.debug("%s %s: %s %s", stage, clip_key, record.status, record.reason)
     return record
 
 

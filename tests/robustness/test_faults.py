@@ -98,7 +98,7 @@ def test_dvc_repro_killed_during_training_resumes_from_the_last_checkpoint(grid_
 
     resumed = grid_project.run("dvc", "repro", "train", check=False)
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
-    assert "resuming after epoch" in resumed.stdout
+    assert "resuming after epoch" in resumed.stdout + resumed.stderr
     history = (root / layout.train_reports("vanilla") / "history.tsv").read_text().splitlines()
     assert [int(line.split("\t")[0]) for line in history[1:]] == list(range(1, 41)), "every epoch once"
     assert (root / layout.best_model("vanilla")).is_file()

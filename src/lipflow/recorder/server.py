@@ -7,6 +7,7 @@ endpoint has no authentication.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .takes import INITIALS_MAX_LENGTH, TakeRejected, TakeStore
+
+LOG = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -86,6 +89,6 @@ def create_app(root: Path, sentences: dict[str, str], extensions: list[str], set
 
 def serve(root: Path, sentences: dict[str, str], extensions: list[str], settings: dict, host: str, port: int) -> None:
     if host not in LOOPBACK:
-        print(f"lipflow record: warning: listening on {host}, not loopback; anyone who reaches it can upload")
+        LOG.warning("listening on %s, not loopback: anyone who reaches it can upload", host)
     print(f"lipflow record: open http://{host}:{port}/ (writing into {Path(root).resolve()}); Ctrl+C stops")
     create_app(root, sentences, extensions, settings).run(host=host, port=port, threaded=True)

@@ -9,8 +9,8 @@ what went wrong. A Snakemake job runs one shard (``--shard``) and leaves its sha
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -24,6 +24,8 @@ from ..datasets import Clip
 from ..files import write_text
 from ..project import Project, UnknownClip, load
 from ..records import FAILED, Manifest, Record, build_manifest, load_record, write_manifest
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def shard_keys(keys: list[str], shard: str) -> list[str]:
 def _run_keys(project: Project, stage: ClipStage, keys: list[str], force: bool, progress: bool) -> list[Record]:
     found = project.find(keys)
     records = []
-    for key in tqdm(keys, desc=stage.name, unit="clip", disable=not progress or len(keys) < 2):
+    for key in tqdm(keys, desc=stage.name, unit="clip") if progress and len(keys) > 1 else keys:
         clip = found[key]
         records.append(_missing_clip(stage.name, key, str(clip)) if isinstance(clip, UnknownClip)
                        else stage.run_clip(project, clip, force))
@@ -94,7 +96,7 @@ def report_failures(records: list[Record], keys: list[str] | None) -> None:
     """A job for named clips says on stderr which of them failed (the record says it too)."""
     for record in records:
         if keys and not record.ok:
-            print(f"{record.clip}: {record.stage} {record.status}: {record.reason}", file=sys.stderr)
+            LOG.warning("%s: %s %s: %s", record.clip, record.stage, record.status, record.reason)
 
 
 def write_shard_list(stage: str, shard: str, records: list[Record]) -> str:

@@ -66,7 +66,7 @@ def run_all(params: dict, keys: list[str] | None = None, force: bool = False, ba
     planned = [key_of(p) for p in planned_clips(params, base)]
     chosen = [key_of(k) for k in keys] if keys is not None else planned
     make = partial(run, params, force=force, base=base)
-    progress = partial(tqdm, desc=NAME, unit="clip", total=len(chosen), disable=len(chosen) < 2)
+    progress = partial(tqdm, desc=NAME, unit="clip", total=len(chosen))
     if jobs > 1 and len(chosen) > 1:
         with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
             records = list(progress(pool.map(make, chosen)))

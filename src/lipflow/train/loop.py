@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import shutil
 import time
@@ -31,6 +32,8 @@ from ..files import atomic_path, write_json, write_text
 from ..scoring import decode, metrics
 from ..models import ctc_loss
 from .data import ClipData
+
+LOG = logging.getLogger(__name__)
 
 
 class Task(Protocol):
@@ -150,12 +153,12 @@ class Trainer:
         # are never mixed into this run, which starts afresh in their place.
         stored = json.loads(tf.train.load_checkpoint(latest).get_tensor(PROGRESS_KEY).decode())
         if stored["fingerprint"] != self.config.fingerprint:
-            print(f"{latest} was written with other parameters: starting afresh")
+            LOG.info("%s was written with other parameters: starting afresh", latest)
             shutil.rmtree(self.paths.checkpoints, ignore_errors=True)
             return fresh
         self.checkpoint.restore(latest).assert_consumed()
         progress = json.loads(self.progress.numpy().decode())
-        print(f"resuming after epoch {int(self.epoch.numpy())} from {latest}")
+        LOG.info("resuming after epoch %d from %s", int(self.epoch.numpy()), latest)
         return progress
 
     def fit(self, resume: bool = True) -> dict:
