@@ -21,8 +21,9 @@ from tests.conftest import REPO
 
 MODULE_DISTRIBUTIONS = {**packages_distributions(), "dlib": ["dlib-bin"]}
 """Import name -> distributions (dlib-bin's module is a compiled one the metadata does not list)."""
-PACKAGE_DATA = {"lipflow.vision.landmarks": "face-recognition-models"}
-"""Distributions a module reads as data, not as an import: the 68-point predictor."""
+RUNTIME_ONLY = {"lipflow.vision.landmarks": "face-recognition-models", "lipflow.train.loop": "tensorboard"}
+"""Distributions a module needs without importing them: the 68-point predictor it reads as data,
+TensorBoard behind tf.summary."""
 
 
 def pip_pins() -> dict[str, str]:
@@ -56,7 +57,7 @@ def imported_distributions(entry: str) -> set[str]:
                 [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
             for name in names:
                 found.update(MODULE_DISTRIBUTIONS.get(name.split(".")[0], []))
-        found.update([PACKAGE_DATA[module]] if module in PACKAGE_DATA else [])
+        found.update([RUNTIME_ONLY[module]] if module in RUNTIME_ONLY else [])
     return {name.lower() for name in found} - {"lipflow"}
 
 

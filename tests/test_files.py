@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 
 import numpy as np
@@ -25,3 +27,13 @@ def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_write_of_tha
     write_npz(dest, {"frames": np.zeros((2, 3), np.uint8)})
     assert sorted(p.name for p in tmp_path.iterdir()) == [killed[1].rsplit("/", 1)[1], "18-AB.npz"], \
         "only the leftover of the file written goes (another file's may be in flight)"
+
+
+def test_a_written_file_gets_the_mode_of_any_new_file_not_mkstemps_private_one(tmp_path):
+    """Outputs shared on a cluster or through a DVC cache must be readable by the group."""
+    previous = os.umask(0o022)
+    try:
+        write_text(tmp_path / "shared.json", "{}")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "shared.json").stat().st_mode) == 0o644
