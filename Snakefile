@@ -6,6 +6,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/corpus.smk"
 include: "rules/prepare.smk"
@@ -30,3 +33,4 @@ rule all:
         rules.evaluate.output,
         rules.l2s.input,
         rules.results.output,
+        rules.figures.output,

@@ -168,3 +168,34 @@ rule results:
         **stage_params("results"),
     shell:
         "lipflow results > {log} 2>&1"
+
+
+rule figures:
+    input:
+        training=rules.train.output.metrics,
+        evaluation=rules.evaluate.output.metrics,
+        align=all_shard_lists("align"),
+        fps=all_shard_lists("fps"),
+        code=stage_code("figures"),
+    output:
+        **{
+            name: report(
+                str(path),
+                category="Figures",
+                caption=f"../workflow/report/{name}.rst",
+            )
+            for name, path in layout.FIGURE_FILES.items()
+        },
+    log:
+        str(layout.log("figures")),
+    benchmark:
+        str(layout.benchmark("figures"))
+    conda:
+        stage_env("figures")
+    threads: stage_threads("figures")
+    resources:
+        **stage_resources("figures"),
+    params:
+        **stage_params("figures"),
+    shell:
+        "lipflow figures > {log} 2>&1"

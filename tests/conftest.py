@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 GRID_FIXTURES = SHARED / "fixtures" / "grid"
 GRID_CLIPS = {"lbax4n": "lay blue at x four now", "sbwe5n": "set blue with e five now", "pwij3p": "place white in j three please"}
-PIPELINE_FILES = ("Snakefile", "rules", "envs", "profiles", "dvc.yaml", "src", "pyproject.toml")
+PIPELINE_FILES = ("Snakefile", "rules", "envs", "profiles", "workflow", "dvc.yaml", "src", "pyproject.toml")
 
 
 @pytest.fixture(autouse=True, scope="session")

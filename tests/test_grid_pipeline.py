@@ -14,8 +14,8 @@ import shutil
 import numpy as np
 import pytest
 
-from lipflow import grid
-from tests.conftest import GRID_CLIPS, grid_clip
+from lipflow import grid, layout
+from tests.conftest import GRID_CLIPS, REPO, grid_clip
 
 pytestmark = pytest.mark.slow
 # clip -> the alignment folder it is filed in (s1's and s2's are swapped) and the sentence it says
@@ -113,6 +113,11 @@ def test_grid_like_corpus_runs_end_to_end_in_both_engines(project):
     assert report["real_speech"]["boundaries"] == 12
     snakemake_metrics = json.loads((root / "reports/eval/vanilla/metrics.json").read_text())
     assert {"val", "test"} <= set(snakemake_metrics)
+    project.run("snakemake", "--report", "report.html")
+    page = (root / "report.html").read_text()
+    for name in layout.FIGURE_FILES:  # each figure inside the page, with its caption
+        caption = " ".join((REPO / "workflow/report" / f"{name}.rst").read_text().split()[:4])
+        assert f"{name}.png" in page and caption in page, name
 
     for produced in ("data", "reports", "models"):
         shutil.rmtree(root / produced)

@@ -16,7 +16,7 @@ PACKAGE = REPO / "src" / "lipflow"
 FLOORS = [
     {"errors", "extras", "layout", "files", "codedeps"},
     {"text", "params", "alignfile", "mouthfile", "landmarkfile", "splitfile", "shards", "grammars"},
-    {"grid", "media"},
+    {"grid", "media", "figures"},
     {"datasets"},
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},

@@ -90,8 +90,10 @@ def pip(bin_dir: Path, *args: str) -> None:
 
 
 @pytest.mark.slow
-def test_the_core_installs_alone_names_missing_extras_and_takes_align_in_two_steps(tmp_path, source):
+def test_the_core_then_align_in_two_steps_then_train_and_record_install_in_a_fresh_venv(tmp_path, source):
+    """One venv, grown as a user would (one venv: CI time)."""
     bin_dir = venv(tmp_path / "venv")
+    python = str(bin_dir / "python")
     pip(bin_dir, str(source))
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     assert subprocess.run(["lipflow", "--help"], env=env, capture_output=True, text=True).returncode == 0
@@ -103,19 +105,14 @@ def test_the_core_installs_alone_names_missing_extras_and_takes_align_in_two_ste
         assert result.returncode == 1 and f"lipflow[{extra}]" in result.stderr, result.stderr[-2000:]
         assert len(result.stderr.strip().splitlines()) == 1, f"one line, not a traceback: {result.stderr[-2000:]}"
 
-    aligner = [str(bin_dir / "python"), "-c", "import aeneas.cdtw, aeneas.cmfcc, aeneas.cew"]  # its C extensions
+    aligner = [python, "-c", "import aeneas.cdtw, aeneas.cmfcc, aeneas.cew"]  # its C extensions
     assert "No module named 'aeneas'" in subprocess.run(aligner, capture_output=True, text=True).stderr
     pip(bin_dir, "setuptools<70", "wheel", "numpy>=1.26,<2")
     pip(bin_dir, "--no-build-isolation", f"{source}[align]")
     subprocess.run(aligner, check=True)
 
-
-@pytest.mark.slow
-def test_train_and_record_extras_install_in_a_fresh_venv(tmp_path, source):
-    bin_dir = venv(tmp_path / "venv")
     pip(bin_dir, f"{source}[train,record]")
-    subprocess.run([str(bin_dir / "python"), "-c", "import lipflow.train.vanilla, lipflow.train.kd, "
-                    "lipflow.recorder.server"], check=True)
+    subprocess.run([python, "-c", "import lipflow.train.vanilla, lipflow.train.kd, lipflow.recorder.server"], check=True)
     summary = ("import tensorflow as tf\nwith tf.summary.create_file_writer('logs').as_default():\n"
                "    tf.summary.scalar('loss', 1.0, step=1)")  # the training loop's TensorBoard log
-    subprocess.run([str(bin_dir / "python"), "-c", summary], cwd=tmp_path, check=True)
+    subprocess.run([python, "-c", summary], cwd=tmp_path, check=True)

@@ -40,6 +40,9 @@ MOUTH_PREVIEWS = REPORTS / "mouth_preview"
 TRAIN_REPORTS = REPORTS / "train"
 EVAL_REPORTS = REPORTS / "eval"
 EXPERIMENT_REPORTS = REPORTS / "experiments"
+FIGURES = REPORTS / "figures"
+FIGURE_FILES = {name: FIGURES / f"{name}.png" for name in ("training_curves", "per_speaker", "confusion", "alignment")}
+"""The figures stage's PNGs (reports/figures/), which the Snakemake report shows with captions."""
 
 SPEECH_REPORT = "report"
 """Beside a lip-to-speech evaluation's metrics.json: its summary, tables, WAVs and spectrograms."""

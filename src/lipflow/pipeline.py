@@ -296,6 +296,20 @@ STAGES: dict[str, StageSpec] = {
             env=ENVS["train"],
         ),
         StageSpec(
+            "figures", "figures", "lipflow.stages.figures",
+            ("train.run", "model.variant", "evaluate.splits", "fps.fps", "fps.audio_sample_rate"),
+            "draw the report's figures -> reports/figures/: training curves, CER per speaker, viseme confusion, "
+            "word alignments over the audio",
+            "From the vanilla run (train.run): its loss and val CER/WER by epoch with the best epoch marked, the beam "
+            "decoder's CER/WER per speaker and viseme-class confusion on test (val when there is no test split), and "
+            "the first three aligned clips' waveforms with their words. `snakemake --report report.html` shows them "
+            "with captions (workflow/report/).",
+            reads=(f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/metrics.json",
+                   f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/history.tsv",
+                   f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/metrics.json", _dir("align"), _dir("fps")),
+            outs=({layout.FIGURES.as_posix(): NOT_CACHED},), env=ENVS["train"],
+        ),
+        StageSpec(
             "alignment_report", "alignment-report", "lipflow.stages.alignment_report",
             ("fps.fps", "align", "labels.absolute_max_string_len"),
             "count clips per stage and score the aligner on real speech (the shipped GRID clip) and the alignments "

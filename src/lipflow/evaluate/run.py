@@ -24,10 +24,9 @@ from typing import Iterable
 import keras
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from .. import __version__, layout, models, mouthfile, splitfile, text
+from .. import __version__, figures, layout, models, mouthfile, splitfile, text
 from ..errors import LipflowError
 from ..files import atomic_path, file_hash, write_json, write_text
 from ..project import Project
@@ -263,24 +262,8 @@ def write_confusions(stem: Path, result: SplitResult) -> None:
         dest = stem.with_name(stem.name + suffix)
         with atomic_path(dest.with_suffix(".tsv")) as tmp:
             table.to_csv(tmp, sep="\t")
-        plot_confusion(dest.with_suffix(".png"), table, f"{kind} confusion, {result.name} split (row shares)")
-
-
-def plot_confusion(dest: Path, table: pd.DataFrame, title: str) -> None:
-    totals = table.sum(axis=1).to_numpy()[:, None]
-    shares = np.divide(table.to_numpy(), totals, out=np.zeros(table.shape), where=totals > 0)
-    figure = Figure(figsize=(9, 8))
-    axes = figure.subplots()
-    image = axes.imshow(shares, cmap="viridis", vmin=0, vmax=1)
-    axes.set_xticks(range(len(table.columns)), table.columns, rotation=90)
-    axes.set_yticks(range(len(table.index)), table.index)
-    axes.set_xlabel(f"hypothesis ({RANKING_DECODER} decoder)")
-    axes.set_ylabel("reference")
-    axes.set_title(title)
-    figure.colorbar(image, ax=axes)
-    figure.tight_layout()
-    with atomic_path(dest) as tmp:
-        figure.savefig(tmp, format="png", metadata={"Software": None})
+        figures.plot_confusion(dest.with_suffix(".png"), table, f"{kind} confusion, {result.name} split (row shares)",
+                               RANKING_DECODER)
 
 
 def model_info(model: keras.Model, path: Path) -> dict:
