@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
-from lipflow import grid, layout
+from lipflow import grid, layout, pipeline, timings
 from tests.conftest import GRID_CLIPS, REPO, grid_clip
 
 pytestmark = pytest.mark.slow
@@ -113,6 +113,9 @@ def test_grid_like_corpus_runs_end_to_end_in_both_engines(project):
     assert report["real_speech"]["boundaries"] == 12
     snakemake_metrics = json.loads((root / "reports/eval/vanilla/metrics.json").read_text())
     assert {"val", "test"} <= set(snakemake_metrics)
+    for rule in timings.summarise(root / "logs"):  # Snakemake's benchmark of each job
+        if rule.rule in pipeline.STAGES:
+            assert rule.max_rss_mb <= pipeline.STAGES[rule.rule].resources["mem_mb"], rule
     project.run("snakemake", "--report", "report.html")
     page = (root / "report.html").read_text()
     for name in layout.FIGURE_FILES:  # each figure inside the page, with its caption
