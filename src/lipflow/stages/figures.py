@@ -28,7 +28,7 @@ def held_out_split(run: str, splits: list[str]) -> str:
     raise LipflowError(f"evaluate.splits {splits}: the evaluation scored neither val nor test (run lipflow evaluate)")
 
 
-def aligned_clips(fps: float, sample_rate: int) -> list[figures.AlignedClip]:
+def aligned_clips(sample_rate: int) -> list[figures.AlignedClip]:
     keys = sorted(path.relative_to(layout.stage_dir("align")).as_posix().removesuffix(layout.SUFFIXES["align"])
                   for path in layout.stage_dir("align").rglob(f"*{layout.SUFFIXES['align']}"))
     clips = []
@@ -55,6 +55,6 @@ def main(params_path: Path, options: dict) -> str:
     confusion = pd.read_csv(layout.eval_reports(run) / f"confusion_{split}_visemes.tsv", sep="\t", index_col=0)
     figures.plot_confusion(files["confusion"], confusion, f"Viseme class confusion, {split} split (row shares)",
                            BEAM)
-    figures.alignment_plot(aligned_clips(params["fps"]["fps"], params["fps"]["audio_sample_rate"]),
+    figures.alignment_plot(aligned_clips(params["fps"]["audio_sample_rate"]),
                            params["fps"]["fps"], files["alignment"])
     return f"{layout.FIGURES}: {', '.join(path.name for path in files.values())} ({split} split)"
