@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from lipflow import cli, layout, text
-from lipflow.evaluate import floors
+from lipflow.evaluate import floors, run
 from tests.conftest import write_crops
 
 FRAMES, HEIGHT, WIDTH = 120, 4, 7  # HEIGHT * WIDTH == NUM_CLASSES pixels
@@ -177,3 +177,10 @@ def test_unusable_mouth_arrays_fail_up_front_all_named(workdir, capsys, spell):
     assert "s3/1-EF: cannot read data/mouth/s3/1-EF.npz" in error
     assert f"s2/18-CD: frames array has shape ({FRAMES - 1}, 4, 7, 1), the model reads ({FRAMES}, 4, 7, 1)" in error
     assert not layout.eval_reports("tiny").exists()
+
+
+def test_the_environment_names_the_system_tools_that_make_the_data():
+    """ffmpeg and espeak-ng come from Debian, not pip: a security update changes the audio bytes."""
+    versions = run.environment()
+    assert versions["ffmpeg"][0].isdigit() and versions["espeak-ng"][0].isdigit(), versions
+    assert run.tool_version(["no-such-tool-lipflow"]) == "not found"

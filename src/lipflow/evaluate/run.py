@@ -287,9 +287,23 @@ def git_revision() -> str:
     return head + ("+dirty" if dirty.strip() else "")
 
 
+SYSTEM_TOOLS = {"ffmpeg": ["ffmpeg", "-version"], "espeak-ng": ["espeak-ng", "--version"]}
+"""Debian packages whose version changes the data: ffmpeg encodes every clip's audio and video and
+espeak-ng speaks the embedded corpus (a fresh machine may install a newer security release)."""
+
+
+def tool_version(command: list[str]) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "not found"
+    return next((word for word in result.stdout.split() if word[0].isdigit()), "unknown")
+
+
 def environment() -> dict[str, str]:
     versions = {"python": platform.python_version(), "platform": platform.platform(), "lipflow": __version__}
     versions.update({name: metadata.version(name) for name in ENVIRONMENT_PACKAGES})
+    versions.update({name: tool_version(command) for name, command in SYSTEM_TOOLS.items()})
     versions["git"] = git_revision()
     return versions
 
