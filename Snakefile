@@ -10,6 +10,16 @@ report: "workflow/report/workflow.rst"
 
 
 include: "rules/common.smk"
+
+
+# Gathering a stage's records into its manifest takes a second: on a cluster it runs where
+# Snakemake runs instead of waiting for a SLURM slot (profiles/slurm).
+localrules:
+    manifest,
+    prepare,
+    all,
+
+
 include: "rules/corpus.smk"
 include: "rules/prepare.smk"
 include: "rules/mouth.smk"
