@@ -21,6 +21,15 @@ from lipflow import mouthfile, params as params_mod, text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+CONSTRAINTS = REPO / "requirements" / "base.txt"
+
+
+def constraint_pins() -> dict[str, str]:
+    """Distribution (canonical name) -> the exact version of requirements/base.txt."""
+    from packaging.utils import canonicalize_name
+
+    lines = [line for line in CONSTRAINTS.read_text().splitlines() if line and not line.startswith("#")]
+    return {canonicalize_name(name): version for name, version in (line.split("==") for line in lines)}
 GRID_FIXTURES = SHARED / "fixtures" / "grid"
 GRID_CLIPS = {"lbax4n": "lay blue at x four now", "sbwe5n": "set blue with e five now", "pwij3p": "place white in j three please"}
 PIPELINE_FILES = ("Snakefile", "rules", "envs", "profiles", "workflow", "dvc.yaml", "src", "pyproject.toml")

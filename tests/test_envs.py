@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.utils import canonicalize_name
 
 from lipflow import codedeps, pipeline
-from tests.conftest import REPO
+from tests.conftest import REPO, constraint_pins
 
 MODULE_DISTRIBUTIONS = {**packages_distributions(), "dlib": ["dlib-bin"]}
 """Import name -> distributions (dlib-bin's module is a compiled one the metadata does not list)."""
@@ -26,21 +27,16 @@ RUNTIME_ONLY = {"lipflow.vision.landmarks": "face-recognition-models", "lipflow.
 TensorBoard behind tf.summary."""
 
 
-def pip_pins() -> dict[str, str]:
-    lines = (REPO / "requirements/base.txt").read_text().splitlines()
-    return {name.lower(): version for name, version in (line.split("==") for line in lines
-                                                         if line and not line.startswith("#"))}
-
-
 def env_packages(path: Path) -> dict[str, str]:
     """Package -> version of an env file, conda and pip parts together ('' where unpinned)."""
     packages = {}
     for dependency in yaml.safe_load(path.read_text())["dependencies"]:
         if isinstance(dependency, dict):
-            packages.update((name.lower(), version) for name, version in (line.split("==") for line in dependency["pip"]))
+            packages.update((canonicalize_name(name), version)
+                            for name, version in (line.split("==") for line in dependency["pip"]))
         else:
             name, _, version = dependency.partition("=")
-            packages[name.lower()] = version
+            packages[canonicalize_name(name)] = version
     return packages
 
 
@@ -58,7 +54,7 @@ def imported_distributions(entry: str) -> set[str]:
             for name in names:
                 found.update(MODULE_DISTRIBUTIONS.get(name.split(".")[0], []))
         found.update([RUNTIME_ONLY[module]] if module in RUNTIME_ONLY else [])
-    return {name.lower() for name in found} - {"lipflow"}
+    return {canonicalize_name(name) for name in found} - {"lipflow"}
 
 
 ENV_FILES = sorted(set(pipeline.ENVS.values()))
@@ -70,7 +66,7 @@ def test_each_env_parses_and_pins_the_versions_of_requirements(env):
     spec = yaml.safe_load(path.read_text())
     assert spec["channels"] == ["conda-forge", "nodefaults"] and "python=3.11" in spec["dependencies"]
     assert (path.parent / f"{path.stem}.post-deploy.sh").is_file(), "lipflow itself comes from the post-deploy script"
-    pins = pip_pins()
+    pins = constraint_pins()
     for name, version in env_packages(path).items():
         if name in pins:
             assert same_version(version, pins[name]), (env, name, version, pins[name])
@@ -92,7 +88,7 @@ def test_each_post_deploy_script_installs_its_part_in_a_fresh_venv(tmp_path):
     (one venv for the three: CI time)."""
     folder = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    pins = pip_pins()
+    pins = constraint_pins()
     subprocess.run([str(folder / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "setuptools==69.5.1", "wheel", f"numpy=={pins['numpy']}"], check=True, capture_output=True)
     environment = {**os.environ, "PATH": f"{folder / 'bin'}{os.pathsep}{os.environ['PATH']}", "LIPFLOW_SOURCE": str(REPO)}

@@ -16,9 +16,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from lipflow.extras import EXTRAS, missing_extra
-from tests.conftest import REPO
+from tests.conftest import CONSTRAINTS, REPO, constraint_pins
 
-CONSTRAINTS = REPO / "requirements" / "base.txt"
 
 
 def declared() -> dict[str, list[Requirement]]:
@@ -28,13 +27,8 @@ def declared() -> dict[str, list[Requirement]]:
             **{extra: [Requirement(text) for text in texts] for extra, texts in project["optional-dependencies"].items()}}
 
 
-def pins() -> dict[str, str]:
-    lines = [line for line in CONSTRAINTS.read_text().splitlines() if line and not line.startswith("#")]
-    return {canonicalize_name(name): version for name, version in (line.split("==") for line in lines)}
-
-
 def test_every_declared_dependency_is_pinned_within_its_range():
-    pinned = pins()
+    pinned = constraint_pins()
     for extra, requirements in declared().items():
         for requirement in requirements:
             name = canonicalize_name(requirement.name)
@@ -46,7 +40,7 @@ def test_every_declared_dependency_is_pinned_within_its_range():
 
 def test_every_pin_is_declared():
     names = {canonicalize_name(r.name) for requirements in declared().values() for r in requirements}
-    assert set(pins()) <= names, "a pin nothing declares"
+    assert set(constraint_pins()) <= names, "a pin nothing declares"
 
 
 def test_each_optional_import_names_the_extra_that_declares_it():

@@ -14,11 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .alignfile import Segment, spoken_segments
+from .alignfile import FRAME_UNIT, Segment, spoken_segments
 from .files import atomic_path
-
-ALIGN_UNITS_PER_FRAME = 1000
-"""A .align time is 1/1000 of a video frame."""
 
 
 def save(figure: Figure, dest: Path) -> None:
@@ -97,7 +94,7 @@ def alignment_plot(clips: list[AlignedClip], fps: float, dest: Path) -> None:
         seconds = np.arange(len(clip.samples)) / clip.sample_rate
         axes.plot(seconds, clip.samples, color="0.25", linewidth=0.4)
         for index, segment in enumerate(spoken_segments(clip.segments)):
-            begin, end = (t / ALIGN_UNITS_PER_FRAME / fps for t in (segment.begin, segment.end))
+            begin, end = (t / FRAME_UNIT / fps for t in (segment.begin, segment.end))
             axes.axvspan(begin, end, color=f"C{index % 10}", alpha=0.25)
             axes.text((begin + end) / 2, 1.01, segment.word, ha="center", va="bottom", fontsize=9,
                       transform=axes.get_xaxis_transform())

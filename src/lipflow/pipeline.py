@@ -76,16 +76,17 @@ class StageSpec:
         return stage
 
 
-PEAK_MB = {"synth": 311, "fps": 127, "align": 115, "landmarks": 199, "mouth": 121, "split": 53, "train": 1480,
-           "evaluate": 1052, "evaluate_kd": 1052, "mel": 378, "asr": 892, "train_l2s": 1879, "evaluate_l2s": 1361,
-           "results": 686, "figures": 727, "alignment_report": 99}
-"""Peak resident memory (MB) of each stage's job in the default pipeline, measured by Snakemake's
-benchmarks (``lipflow timings``, 2026-12-02, 190 clips; per-clip jobs do not grow with the corpus)."""
+
+
+TRAIN_PEAK_MB = 1480
+"""Peak of the vanilla training job, which KD (not in the default pipeline) is sized from."""
 
 
 def _measured(peak_mb: int, peers: bool = False) -> dict:
-    """``mem_mb`` for schedulers: the measured peak with half again as headroom, rounded up to 100 MB.
-    KD (not in the default pipeline, so not measured) is taken as twice vanilla: a model per peer."""
+    """``mem_mb`` for schedulers from the peak resident memory (MB) of the stage's job in the default
+    pipeline, measured by Snakemake's benchmarks (``lipflow timings``, 2026-12-02, 190 clips; per-clip
+    jobs do not grow with the corpus), with half again as headroom, rounded up to 100 MB. KD (not
+    measured) is taken as twice vanilla: a model per peer."""
     wanted = peak_mb * (2 if peers else 1) * 1.5
     return {"mem_mb": int(-(-wanted // 100) * 100)}
 
@@ -159,13 +160,13 @@ STAGES: dict[str, StageSpec] = {
             "and s<k>/align/<code>.align. With any other kind it writes nothing but the empty folders.",
             per_clip=True,
             outs=({layout.CORPUS.as_posix(): PERSIST}, {_dir("synth"): PERSIST}),
-            resources=_measured(PEAK_MB["synth"]),
+            resources=_measured(311),
         ),
         StageSpec(
             "fps", "fps", "lipflow.stages.fps", ("fps",),
             "convert every clip to a constant frame rate (default 25 fps), keeping the audio",
             per_clip=True, reads=(DATASET_ROOT,), outs=_clip_outs("fps"),
-            resources=_measured(PEAK_MB["fps"]),
+            resources=_measured(127),
         ),
         StageSpec(
             "align", "align", "lipflow.stages.align",
@@ -177,19 +178,19 @@ STAGES: dict[str, StageSpec] = {
             "(frame x 1000, begin end word) in data/align/. The GRID kinds align nothing: the corpus's own .align "
             "is checked against the clip's name and length and copied.",
             per_clip=True, reads=(_dir("fps"), DATASET_ROOT), outs=_clip_outs("align"), env=ENVS["align"],
-            resources=_measured(PEAK_MB["align"]),
+            resources=_measured(115),
         ),
         StageSpec(
             "landmarks", "landmarks", "lipflow.stages.landmarks", ("landmarks",),
             "find dlib's 68 landmarks on every frame of every 25 fps clip (tracked between detector runs)",
             per_clip=True, reads=(_dir("fps"),), outs=_clip_outs("landmarks"),
-            resources=_measured(PEAK_MB["landmarks"]),
+            resources=_measured(199),
         ),
         StageSpec(
             "mouth", "mouth", "lipflow.stages.mouth", ("dataset.kind", "mouth"),
             "crop the mouth of every 25 fps clip from its landmarks into T x H x W x C frames",
             per_clip=True, reads=(_dir("fps"), _dir("landmarks")), outs=_clip_outs("mouth"),
-            resources=_measured(PEAK_MB["mouth"]),
+            resources=_measured(121),
         ),
         StageSpec(
             "split", "split", "lipflow.stages.split",
@@ -197,7 +198,7 @@ STAGES: dict[str, StageSpec] = {
             "assign the clips with mouth crops to train/val/test -> data/split/split.tsv, reports/metrics/split.json",
             reads=(MOUTH, _dir("align")), outs=(SPLIT_TABLE,),
             metrics=({layout.SPLIT_METRICS.as_posix(): NOT_CACHED},),
-            resources=_measured(PEAK_MB["split"]),
+            resources=_measured(53),
         ),
         StageSpec(
             "train", "train", "lipflow.stages.train", TRAINING_PARAMS,
@@ -206,7 +207,7 @@ STAGES: dict[str, StageSpec] = {
             "checkpoints, reports/train/<run>/ metrics and curves. Checkpoints made with other params are "
             "replaced by a fresh start, never resumed.",
             **_training("train.run"),
-            resources=_measured(PEAK_MB["train"]),
+            resources=_measured(TRAIN_PEAK_MB),
         ),
         StageSpec(
             "evaluate", "evaluate", "lipflow.stages.evaluate",
@@ -215,7 +216,7 @@ STAGES: dict[str, StageSpec] = {
             "Decode the val/test clips of data/split/split.tsv with greedy, beam and snapped beam search and write "
             "metrics, predictions, tables and a summary.",
             options=EVALUATE_OPTIONS, **_evaluation("train.run"),
-            resources=_measured(PEAK_MB["evaluate"]),
+            resources=_measured(1052),
         ),
         StageSpec(
             "train_kd", "train-kd", "lipflow.stages.train_kd", (*TRAINING_PARAMS, "kd"),
@@ -223,14 +224,14 @@ STAGES: dict[str, StageSpec] = {
             "Online knowledge distillation (params kd; training settings from train): models/<kd.run>/peer<i>.keras, "
             "model.keras (best student), checkpoints, reports/train/<kd.run>/ metrics and curves.",
             **_training("kd.run"),
-            resources=_measured(PEAK_MB["train"], peers=True),
+            resources=_measured(TRAIN_PEAK_MB, peers=True),
         ),
         StageSpec(
             "evaluate_kd", "evaluate --kd", "lipflow.stages.evaluate",
             ("dataset.sentences", "dataset.language", "kd.run", "evaluate"),
             "score the best KD student on the held-out splits -> reports/eval/<kd.run>/",
             **_evaluation("kd.run"),
-            resources=_measured(PEAK_MB["evaluate_kd"]),
+            resources=_measured(1052),
         ),
         StageSpec(
             "experiment", "experiment", "lipflow.stages.experiment",
@@ -251,7 +252,7 @@ STAGES: dict[str, StageSpec] = {
                   {f"{layout.EVAL_REPORTS.as_posix()}/experiment": NOT_CACHED},
                   {f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.md": NOT_CACHED}),
             metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},), env=ENVS["train"],
-            resources=_measured(PEAK_MB["train"], peers=True),
+            resources=_measured(TRAIN_PEAK_MB, peers=True),
         ),
         StageSpec(
             "mel", "mel", "lipflow.stages.mel", ("fps.fps", "l2s.mel"),
@@ -259,7 +260,7 @@ STAGES: dict[str, StageSpec] = {
             "Per clip: the audio of the frames the crops come from (silence for padded crops) at l2s.mel.sample_rate, "
             "and its log-mel (l2s.mel: n_fft, window, hop, mels, fmin, fmax), in data/mel/<key>.npz.",
             per_clip=True, reads=(_dir("fps"), MOUTH), outs=_clip_outs("mel"), env=ENVS["train"],
-            resources=_measured(PEAK_MB["mel"]),
+            resources=_measured(378),
         ),
         StageSpec(
             "asr", "asr", "lipflow.stages.asr",
@@ -274,7 +275,7 @@ STAGES: dict[str, StageSpec] = {
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED},
                      {f"{layout.EVAL_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED}),
             env=ENVS["train"],
-            resources=_measured(PEAK_MB["asr"]),
+            resources=_measured(892),
         ),
         StageSpec(
             "train_l2s", "train-l2s", "lipflow.stages.train_l2s",
@@ -290,7 +291,7 @@ STAGES: dict[str, StageSpec] = {
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
             plots=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
             env=ENVS["train"],
-            resources=_measured(PEAK_MB["train_l2s"]),
+            resources=_measured(1879),
         ),
         StageSpec(
             "evaluate_l2s", "evaluate-l2s", "lipflow.stages.evaluate_l2s",
@@ -306,7 +307,7 @@ STAGES: dict[str, StageSpec] = {
                      Option(("--run",), {"help": "run name: reports go to reports/eval/<run>/ (default: l2s.run)"})),
             outs=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/{layout.SPEECH_REPORT}": NOT_CACHED},),
             metrics=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},), env=ENVS["train"],
-            resources=_measured(PEAK_MB["evaluate_l2s"]),
+            resources=_measured(1361),
         ),
         StageSpec(
             "results", "results", "lipflow.stages.results", ("train.run", "model.variant", "l2s.run"),
@@ -323,7 +324,7 @@ STAGES: dict[str, StageSpec] = {
             options=(Option(("--readme",), {"action": "store_true",
                                             "help": "also replace README.md's results section with the same text"}),),
             env=ENVS["train"],
-            resources=_measured(PEAK_MB["results"]),
+            resources=_measured(686),
         ),
         StageSpec(
             "figures", "figures", "lipflow.stages.figures",
@@ -338,7 +339,7 @@ STAGES: dict[str, StageSpec] = {
                    f"{layout.TRAIN_REPORTS.as_posix()}/${{train.run}}/history.tsv",
                    f"{layout.EVAL_REPORTS.as_posix()}/${{train.run}}/metrics.json", _dir("align"), _dir("fps")),
             outs=({layout.FIGURES.as_posix(): NOT_CACHED},), env=ENVS["train"],
-            resources=_measured(PEAK_MB["figures"]),
+            resources=_measured(727),
         ),
         StageSpec(
             "alignment_report", "alignment-report", "lipflow.stages.alignment_report",
@@ -347,7 +348,7 @@ STAGES: dict[str, StageSpec] = {
             "against truth files (TTS vs TTS) -> reports/metrics/alignment.json",
             reads=(_dir("align"), DATASET_ROOT),
             metrics=({layout.ALIGNMENT_METRICS.as_posix(): NOT_CACHED},), env=ENVS["align"],
-            resources=_measured(PEAK_MB["alignment_report"]),
+            resources=_measured(99),
         ),
     )
 }

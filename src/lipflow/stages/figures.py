@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from .. import figures, layout, media
-from .. import params as params_mod
 from ..alignfile import read_align
 from ..errors import LipflowError
 from ..files import read_json
+from ..project import Project, load
 from ..records import load_record
 from ..scoring.decode import BEAM
 
@@ -28,9 +28,8 @@ def held_out_split(run: str, splits: list[str]) -> str:
     raise LipflowError(f"evaluate.splits {splits}: the evaluation scored neither val nor test (run lipflow evaluate)")
 
 
-def aligned_clips(sample_rate: int) -> list[figures.AlignedClip]:
-    keys = sorted(path.relative_to(layout.stage_dir("align")).as_posix().removesuffix(layout.SUFFIXES["align"])
-                  for path in layout.stage_dir("align").rglob(f"*{layout.SUFFIXES['align']}"))
+def aligned_clips(project: Project, sample_rate: int) -> list[figures.AlignedClip]:
+    keys = sorted(clip.key for clip in project.discover()[0])
     clips = []
     with tempfile.TemporaryDirectory() as folder:
         for key in [key for key in keys if load_record("align", key).ok][:ALIGNED_CLIPS]:
@@ -42,7 +41,8 @@ def aligned_clips(sample_rate: int) -> list[figures.AlignedClip]:
 
 
 def main(params_path: Path, options: dict) -> str:
-    params = params_mod.load(params_path)
+    project = load(params_path)
+    params = project.params
     run = params["train"]["run"]
     files = layout.FIGURE_FILES
     training = read_json(layout.train_reports(run) / "metrics.json")
@@ -55,6 +55,6 @@ def main(params_path: Path, options: dict) -> str:
     confusion = pd.read_csv(layout.eval_reports(run) / f"confusion_{split}_visemes.tsv", sep="\t", index_col=0)
     figures.plot_confusion(files["confusion"], confusion, f"Viseme class confusion, {split} split (row shares)",
                            BEAM)
-    figures.alignment_plot(aligned_clips(params["fps"]["audio_sample_rate"]),
+    figures.alignment_plot(aligned_clips(project, params["fps"]["audio_sample_rate"]),
                            params["fps"]["fps"], files["alignment"])
     return f"{layout.FIGURES}: {', '.join(path.name for path in files.values())} ({split} split)"
