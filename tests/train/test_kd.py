@@ -75,7 +75,7 @@ def test_training_moves_the_attention_and_pulls_the_peers_together(tiny_project,
     (and the shared labels) pull them back together: it ends well below its peak."""
     task, data = make(tiny)
     attention_before = [v.numpy() for v in task.attention.trainable_variables]
-    step = tf.function(task.train_step, input_signature=data.val().element_spec)
+    step = loop.make_train_step(task, element_spec=data.val().element_spec)
     kl = [float(step(*batch)["kd"]) for epoch in range(KL_STEPS // 2) for batch in data.train(epoch)]
     assert len(kl) == KL_STEPS
     for before, after in zip(attention_before, task.attention.trainable_variables):

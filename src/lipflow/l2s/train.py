@@ -15,7 +15,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from .. import layout, splitfile
 from ..files import file_hash
@@ -105,8 +104,9 @@ class SpeechTask:
         self.generator, self.recogniser = generator, recogniser
         self.models = {"generator": generator}
         self.optimizer = optimizer
+        self.variables = generator.trainable_variables
         self.weights = weights
-        optimizer.build(generator.trainable_variables)
+        optimizer.build(self.variables)
 
     def losses(self, inputs, labels, label_lengths, training: bool) -> tuple[dict, dict]:
         """Per-clip loss terms (B each) and the generator's outputs."""
@@ -122,13 +122,9 @@ class SpeechTask:
         return (self.weights["mel"] * terms["mel_l1"] + self.weights["ctc"] * terms["ctc"]
                 + self.weights["asr"] * terms["asr"])
 
-    def train_step(self, inputs, labels, label_lengths):
-        with tf.GradientTape() as tape:
-            terms, _ = self.losses(inputs, labels, label_lengths, training=True)
-            loss = keras.ops.mean(self.total(terms))
-        gradients = tape.gradient(loss, self.generator.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.generator.trainable_variables))
-        return {"loss": loss, **{name: keras.ops.mean(values) for name, values in terms.items()}}
+    def train_losses(self, inputs, labels, label_lengths):
+        terms, _ = self.losses(inputs, labels, label_lengths, training=True)
+        return {"loss": keras.ops.mean(self.total(terms)), **{name: keras.ops.mean(values) for name, values in terms.items()}}
 
     def predict(self, inputs, labels, label_lengths):
         return {TEXT: self.generator({FRAMES: inputs[FRAMES], REFERENCE: inputs[REFERENCE]}, training=False)[TEXT]}

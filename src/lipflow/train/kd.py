@@ -37,7 +37,7 @@ from ..models.attention import PeerAttention
 from ..params import ParamsError, fingerprint
 from .data import ClipData
 from .loop import Trainer
-from .setup import (load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths,
+from .setup import (distribution, load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths,
                     training_seed)
 
 ENSEMBLE = "ensemble"
@@ -122,13 +122,8 @@ class KDTask:
             parts[f"weight_{name}"] = keras.ops.mean(weights[:, index])
         return {"loss": ensemble_ctc + keras.ops.sum(keras.ops.stack(peer_ctc)) + kd, **parts}
 
-    def train_step(self, frames, labels, label_lengths):
-        with tf.GradientTape() as tape:
-            losses = self.losses(frames, labels, label_lengths, training=True)
-            scaled = self.optimizer.scale_loss(losses["loss"])
-        gradients = tape.gradient(scaled, self.variables)
-        self.optimizer.apply_gradients(zip(gradients, self.variables))
-        return losses
+    def train_losses(self, frames, labels, label_lengths):
+        return self.losses(frames, labels, label_lengths, training=True)
 
     def predict(self, frames, labels, label_lengths):
         logits = [peer(frames, training=False) for peer in self.models.values()]
@@ -172,14 +167,16 @@ def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: 
     (default: kd.run)."""
     kd = params["kd"]
     run = run or kd["run"]
+    strategy = distribution(params)
     make_deterministic(training_seed(params))
     data = load_data(params, mouth_dir, split_tsv)
-    task = make_task(params, data)
+    with strategy.scope():
+        task = make_task(params, data)
     config = loop_config(params, data)
     kd_fingerprint = {key: value for key, value in kd.items() if key not in NOT_FINGERPRINTED}
     config = dataclasses.replace(config, fingerprint=fingerprint(config.fingerprint, kd_fingerprint))
     paths = run_paths(run)
-    summary = Trainer(task, data, config, paths).fit(resume)
+    summary = Trainer(task, data, config, paths, strategy).fit(resume)
     summary["student"] = best_student(summary, list(task.models))
     write_json(paths.metrics, summary)
     return summary

@@ -1,8 +1,14 @@
 """The training loop every trainer shares: epochs, validation, best model, checkpoints, logs.
 
-What is trained is a :class:`Task`: one or more models, one optimizer and a train step
-(vanilla CTC here; online distillation trains several peers and an attention module in
-one step). The loop compiles the step, runs the epochs and owns everything around them.
+What is trained is a :class:`Task`: one or more models, one optimizer and the losses of a
+batch (vanilla CTC here; online distillation trains several peers and an attention module
+on one loss). The loop makes and compiles the step, runs the epochs and owns everything
+around them.
+
+The step is data-parallel under a ``tf.distribute`` strategy (one device: the default
+strategy, the same arithmetic as no strategy). Each replica weighs its batch means by its
+share of the global batch and the summed gradient is clipped and applied once, so
+``train.devices`` replicas compute what one device computes on the same global batch.
 
 Each epoch ends with a checkpoint of the models, the optimizer, every random state (the
 loop's ``tf.random.Generator`` that seeds each epoch's data order and augmentation, and
@@ -41,11 +47,13 @@ class Task(Protocol):
 
     models: dict[str, keras.Model]
     optimizer: keras.optimizers.Optimizer
+    variables: list
+    """What the optimizer updates."""
     monitor: str
     """Name of the validated output whose CER picks the best epoch."""
 
-    def train_step(self, frames, labels, label_lengths) -> dict[str, tf.Tensor]:
-        """One update; returns scalar losses (logged as ``train_<name>``). Run inside tf.function."""
+    def train_losses(self, frames, labels, label_lengths) -> dict[str, tf.Tensor]:
+        """Scalar batch means in training mode, logged as ``train_<name>``; the first, ``loss``, is minimised."""
 
     def predict(self, frames, labels, label_lengths) -> dict[str, tf.Tensor]:
         """Inference logits (B x T x classes) of every model to validate, by name.
@@ -115,11 +123,41 @@ def _improved(row: dict, best: dict | None, task: Task) -> bool:
     return best is None or task.selection(row) < task.selection(best)
 
 
+def _sum(strategy: tf.distribute.Strategy, value):
+    return strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+
+
+def make_train_step(task: Task, strategy: tf.distribute.Strategy | None = None, element_spec=None):
+    """The compiled update of one global batch (``strategy.experimental_distribute_dataset``'s elements);
+    returns the batch's losses. The task's models and optimizer must come from ``strategy.scope()``
+    (default: the current strategy)."""
+    strategy = strategy or tf.distribute.get_strategy()
+
+    def replica_gradients(frames, labels, label_lengths):
+        clips = tf.cast(tf.shape(labels)[0], tf.float32)
+        share = clips / tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, clips)
+        with tf.GradientTape() as tape:
+            losses = {name: value * keras.ops.cast(share, value.dtype)
+                      for name, value in task.train_losses(frames, labels, label_lengths).items()}
+            scaled = task.optimizer.scale_loss(losses["loss"])
+        return tape.gradient(scaled, task.variables), losses
+
+    def step(frames, labels, label_lengths):
+        gradients, losses = strategy.run(replica_gradients, args=(frames, labels, label_lengths))
+        # Applied outside the replicas: clipnorm sees the whole batch's gradient, as on one device.
+        task.optimizer.apply_gradients(zip([_sum(strategy, g) for g in gradients], task.variables))
+        return {name: _sum(strategy, value) for name, value in losses.items()}
+
+    return tf.function(step, input_signature=element_spec)
+
+
 class Trainer:
     """Runs a task's epochs; ``fit`` trains (resuming when asked) and returns the run's metrics."""
 
-    def __init__(self, task: Task, data: ClipData, config: LoopConfig, paths: RunPaths):
+    def __init__(self, task: Task, data: ClipData, config: LoopConfig, paths: RunPaths,
+                 strategy: tf.distribute.Strategy | None = None):
         self.task, self.data, self.config, self.paths = task, data, config, paths
+        self.strategy = strategy or tf.distribute.get_strategy()
         self.generator = tf.random.Generator.from_seed(config.seed)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.progress = tf.Variable("", dtype=tf.string, trainable=False)
@@ -135,7 +173,8 @@ class Trainer:
         self.manager = tf.train.CheckpointManager(checkpoint, str(paths.checkpoints), config.keep_checkpoints)
         self.checkpoint = checkpoint
         frames_spec, labels_spec, lengths_spec = data.val().element_spec
-        self.step = tf.function(task.train_step, input_signature=(frames_spec, labels_spec, lengths_spec))
+        self.step = make_train_step(task, self.strategy, self.strategy.experimental_distribute_dataset(
+            data.val()).element_spec)
         self.predict = tf.function(task.predict, input_signature=(frames_spec, labels_spec, lengths_spec))
         self.measure = tf.function(task.measures, input_signature=(frames_spec, labels_spec, lengths_spec))
 
@@ -194,10 +233,11 @@ class Trainer:
         seed = int(self.generator.make_seeds(1)[0, 0].numpy())
         totals, count = {}, 0
         batches = math.ceil(len(self.data.train_examples) / self.data.batch_size)
-        bar = tqdm(self.data.train(seed), total=batches, desc=f"epoch {epoch}/{self.config.epochs}", unit="batch")
+        batched = self.strategy.experimental_distribute_dataset(self.data.train(seed))
+        bar = tqdm(batched, total=batches, desc=f"epoch {epoch}/{self.config.epochs}", unit="batch")
         for frames, labels, lengths in bar:
             losses = self.step(frames, labels, lengths)
-            size = int(labels.shape[0])
+            size = sum(int(part.shape[0]) for part in self.strategy.experimental_local_results(labels))
             for name, value in losses.items():
                 totals[name] = totals.get(name, 0.0) + float(value) * size
             count += size

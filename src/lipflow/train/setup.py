@@ -17,14 +17,41 @@ from .data import Augment, ClipData, check, clip_path
 from .loop import LoopConfig, RunPaths
 
 FLOAT16_POLICY = "mixed_float16"
-NOT_FINGERPRINTED = ("run", "epochs", "patience")
-"""train keys a resumed run may change: more epochs or patience continue the same run."""
+NOT_FINGERPRINTED = ("run", "epochs", "patience", "devices")
+"""train keys a resumed run may change: more epochs or patience continue the same run, and
+other devices compute the same updates (up to the order of float sums)."""
 
 
 def training_seed(params: dict) -> int:
     """Seed of the initial weights, data order, augmentation and dropout: ``train.seed``, or the
     top-level seed when it is null. Varying it alone retrains on the same corpus and split."""
     return params["seed"] if params["train"]["seed"] is None else params["train"]["seed"]
+
+
+def distribution(params: dict) -> tf.distribute.Strategy:
+    """Where a run trains: one device (the default strategy), or ``train.devices`` replicas of
+    MirroredStrategy, on as many GPUs or, with no GPU, on the CPU split into logical devices
+    (the multi-GPU path, runnable and testable anywhere; no faster than one device). Call it
+    before TensorFlow's first op: logical devices cannot be made afterwards."""
+    devices = params["train"]["devices"]
+    if devices == 1:
+        return tf.distribute.get_strategy()
+    if params["train"]["batch_size"] < devices:
+        raise ParamsError(f"train.batch_size ({params['train']['batch_size']}) is the global batch: "
+                          f"it needs at least one clip per device (train.devices: {devices})")
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        if len(gpus) < devices:
+            raise ParamsError(f"train.devices: {devices} asked for, this machine has {len(gpus)} GPUs")
+        return tf.distribute.MirroredStrategy([f"/gpu:{index}" for index in range(devices)])
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    if len(tf.config.get_logical_device_configuration(cpu) or ()) != devices:
+        try:
+            tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
+        except RuntimeError as error:
+            raise ParamsError(f"train.devices: {devices} logical CPUs cannot be made once TensorFlow has "
+                              f"started in this process ({error}); train in a new process") from None
+    return tf.distribute.MirroredStrategy([device.name for device in tf.config.list_logical_devices("CPU")])
 
 
 def make_deterministic(seed: int) -> None:
@@ -48,10 +75,22 @@ def load_data(params: dict, mouth_dir: Path = layout.STAGE_DIRS["mouth"],
     max_label_len = params["labels"]["absolute_max_string_len"]
     emitted = output_frames(build(Architecture.from_params(params)))
     check(examples, mouth_dir, crop_shape(params), emitted, max_label_len)
+    check_last_batch(sum(e.split == splitfile.TRAIN for e in examples), train["batch_size"], train["devices"])
     augment = Augment(train["flip_probability"], train["jitter_delete_probability"],
                       train["jitter_duplicate_probability"]) if train["augment"] else Augment(0.0, 0.0, 0.0)
     return ClipData(examples, mouth_dir, crop_shape(params), max_label_len, train["batch_size"], augment,
                     train["cache_mb"])
+
+
+def check_last_batch(clips: int, batch_size: int, devices: int) -> None:
+    """Each replica needs a clip of every batch (CTC has no kernel for an empty one): the epoch's last,
+    shorter batch too."""
+    last = clips % batch_size
+    if devices > 1 and 0 < last < devices:
+        nearest = sorted(range(devices, clips + 1), key=lambda size: abs(size - batch_size))
+        fits = next(size for size in nearest if not 0 < clips % size < devices)
+        raise ParamsError(f"train.batch_size: the last batch of an epoch has {last} of the {clips} training clips, "
+                          f"fewer than train.devices ({devices}); a batch size that fits: {fits}")
 
 
 def make_model(params: dict, data: ClipData, name: str = "lipnet") -> keras.Model:

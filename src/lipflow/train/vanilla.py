@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from .. import layout
 from ..models import ctc_loss
 from .loop import Trainer
-from .setup import load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths, training_seed
+from .setup import (distribution, load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths,
+                    training_seed)
 
 
 class CTCTask:
@@ -25,16 +25,11 @@ class CTCTask:
         self.model = model
         self.models = {self.monitor: model}
         self.optimizer = optimizer
-        optimizer.build(model.trainable_variables)
+        self.variables = model.trainable_variables
+        optimizer.build(self.variables)
 
-    def train_step(self, frames, labels, label_lengths):
-        with tf.GradientTape() as tape:
-            logits = self.model(frames, training=True)
-            loss = keras.ops.mean(ctc_loss(labels, label_lengths, logits))
-            scaled = self.optimizer.scale_loss(loss)
-        gradients = tape.gradient(scaled, self.model.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
-        return {"loss": loss}
+    def train_losses(self, frames, labels, label_lengths):
+        return {"loss": keras.ops.mean(ctc_loss(labels, label_lengths, self.model(frames, training=True)))}
 
     def predict(self, frames, labels, label_lengths):
         return {self.monitor: self.model(frames, training=False)}
@@ -56,7 +51,9 @@ def train(params: dict, run: str | None = None, resume: bool = True, mouth_dir: 
           split_tsv: Path = layout.SPLIT_TABLE) -> dict:
     """Train (or resume) the run and return its metrics; outputs under models/ and reports/train/."""
     run = run or params["train"]["run"]
+    strategy = distribution(params)
     make_deterministic(training_seed(params))
     data = load_data(params, mouth_dir, split_tsv)
-    task = CTCTask(make_model(params, data), make_optimizer(params))
-    return Trainer(task, data, loop_config(params, data), run_paths(run)).fit(resume)
+    with strategy.scope():
+        task = CTCTask(make_model(params, data), make_optimizer(params))
+    return Trainer(task, data, loop_config(params, data), run_paths(run), strategy).fit(resume)
