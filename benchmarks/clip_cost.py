@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 import yaml
-from snakemake_cores import REPO, make_project
+from scaling import REPO, make_project
 
 from lipflow import grid
 from lipflow import project as project_mod

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from lipflow import mouthfile, params as params_mod, text
+from lipflow import codedeps, mouthfile, params as params_mod, text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,7 +32,6 @@ def constraint_pins() -> dict[str, str]:
     return {canonicalize_name(name): version for name, version in (line.split("==") for line in lines)}
 GRID_FIXTURES = SHARED / "fixtures" / "grid"
 GRID_CLIPS = {"lbax4n": "lay blue at x four now", "sbwe5n": "set blue with e five now", "pwij3p": "place white in j three please"}
-PIPELINE_FILES = ("Snakefile", "rules", "envs", "profiles", "workflow", "dvc.yaml", "src", "pyproject.toml")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -106,7 +105,7 @@ class Project:
 def make_project(root: Path) -> Project:
     """A project folder at ``root`` with the repository's pipeline files and params.yaml."""
     root.mkdir()
-    for name in PIPELINE_FILES:
+    for name in codedeps.PIPELINE_FILES:
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))

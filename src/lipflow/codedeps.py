@@ -21,6 +21,9 @@ PACKAGE = "lipflow"
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = Path("src")
 """Where the package sits in the repository (the paths dvc.yaml names)."""
+PIPELINE_FILES = ("Snakefile", "rules", "envs", "profiles", "workflow", "dvc.yaml", str(SOURCE_ROOT), "pyproject.toml")
+"""What the engines read of a checkout, beside params.yaml: copied, they run the pipeline in
+another folder (the throw-away projects of the tests and benchmarks)."""
 PACKAGE_DATA_NAME = "PACKAGE_DATA"
 NOT_RESULTS = frozenset({"lipflow.codedeps"})
 """Modules a stage imports that cannot change its results: this one only computes the
