@@ -48,23 +48,19 @@ TARGETS = ("prepare", str(layout.manifest("landmarks")), str(layout.manifest("mo
 SLURM_POLLING = ("--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "1",
                  "--latency-wait", "5")
 """An idle one-node cluster answers at once; the profile's defaults suit a busy shared one."""
-BASELINE = "snakemake --cores 1"
+BASELINE, SLURM = "cores1", "slurm"
 ENGINES = {
-    BASELINE: ("snakemake", "--cores", "1", *TARGETS),
-    "snakemake --cores 2": ("snakemake", "--cores", "2", *TARGETS),
-    "dvc repro": ("dvc", "repro", "--no-run-cache", "align", "mouth"),
-    "snakemake --profile profiles/slurm": ("snakemake", "--profile", "profiles/slurm", *SLURM_POLLING, *TARGETS),
+    BASELINE: ("snakemake --cores 1", ("snakemake", "--cores", "1", *TARGETS)),
+    "cores2": ("snakemake --cores 2", ("snakemake", "--cores", "2", *TARGETS)),
+    "dvc_repro": ("dvc repro", ("dvc", "repro", "--no-run-cache", "align", "mouth")),
+    SLURM: ("snakemake --profile profiles/slurm", ("snakemake", "--profile", "profiles/slurm", *SLURM_POLLING, *TARGETS)),
 }
-SLURM = "snakemake --profile profiles/slurm"
+"""Key of an engine's figures in the JSON line: its name in the table, its command."""
 
 
 def make_project(folder: Path, params_file: Path, speakers: int | None, sentences: int | None) -> dict:
     """The pipeline files and params in ``folder``; the synth section limited unless both counts are None."""
-    for name in codedeps.PIPELINE_FILES:
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy(REPO / name, folder / name)
+    codedeps.copy_pipeline(REPO, folder)
     params = yaml.safe_load(params_file.read_text())
     if params["dataset"]["kind"] != "synthetic":
         raise SystemExit(f"{params_file}: dataset.kind must be synthetic (the embedded corpus) for this benchmark")
@@ -123,7 +119,7 @@ def clear_outputs(folder: Path) -> None:
 def timed_run(folder: Path, engine: str) -> float:
     clear_outputs(folder)
     started = time.perf_counter()
-    tool(folder, *ENGINES[engine])
+    tool(folder, *ENGINES[engine][1])
     return time.perf_counter() - started
 
 
@@ -197,18 +193,17 @@ def main() -> None:
         print(f"SLURM profile left out: {slurm_missing}")
     for engine, counts in failed.items():
         if any(counts.values()):
-            print(f"{engine}: clips not ok (they still ran): {counts}")
+            print(f"{ENGINES[engine][0]}: clips not ok (they still ran): {counts}")
     print(f"{'engine':<36}{'seconds':>9}{'clips/s':>9}{'ratio':>7}   runs")
     for engine in engines:
-        print(f"{engine:<36}{median[engine]:>9.1f}{clips / median[engine]:>9.3f}{ratio[engine]:>7.2f}   "
+        print(f"{ENGINES[engine][0]:<36}{median[engine]:>9.1f}{clips / median[engine]:>9.3f}{ratio[engine]:>7.2f}   "
               f"{', '.join(f'{value:.1f}' for value in seconds[engine])}")
-    print(f"ratio: {BASELINE} seconds / the engine's seconds (higher is faster)")
-    keys = {BASELINE: "cores1", "snakemake --cores 2": "cores2", "dvc repro": "dvc_repro", SLURM: "slurm"}
+    print(f"ratio: {ENGINES[BASELINE][0]} seconds / the engine's seconds (higher is faster)")
     figures = {"clips": clips, "jobs": total_jobs, "per_clip_jobs": per_clip_jobs, "repeats": args.repeats}
-    for engine, key in keys.items():
-        figures[f"{key}_seconds"] = round(median[engine], 2) if engine in median else None
-        figures[f"{key}_clips_per_s"] = round(clips / median[engine], 3) if engine in median else None
-        figures[f"{key}_ratio"] = round(ratio[engine], 3) if engine in ratio else None
+    for engine in ENGINES:
+        figures[f"{engine}_seconds"] = round(median[engine], 2) if engine in median else None
+        figures[f"{engine}_clips_per_s"] = round(clips / median[engine], 3) if engine in median else None
+        figures[f"{engine}_ratio"] = round(ratio[engine], 3) if engine in ratio else None
     figures.update({"slurm_left_out": slurm_missing, "cpu_count": os.cpu_count(),
                     "usable_cpus": len(os.sched_getaffinity(0)), "load_average_before": [round(load, 2) for load in loads],
                     "corpus_seconds": round(corpus_seconds, 1), "failed_clips": failed})

@@ -105,12 +105,7 @@ class Project:
 def make_project(root: Path) -> Project:
     """A project folder at ``root`` with the repository's pipeline files and params.yaml."""
     root.mkdir()
-    for name in codedeps.PIPELINE_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy(source, root / name)
+    codedeps.copy_pipeline(REPO, root)
     shutil.copy(REPO / "params.yaml", root / "params.yaml")
     return Project(root)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import shutil
 from pathlib import Path
 
 PACKAGE = "lipflow"
@@ -24,6 +25,15 @@ SOURCE_ROOT = Path("src")
 PIPELINE_FILES = ("Snakefile", "rules", "envs", "profiles", "workflow", "dvc.yaml", str(SOURCE_ROOT), "pyproject.toml")
 """What the engines read of a checkout, beside params.yaml: copied, they run the pipeline in
 another folder (the throw-away projects of the tests and benchmarks)."""
+
+
+def copy_pipeline(checkout: Path, dest: Path) -> None:
+    """The pipeline files of ``checkout`` into the folder ``dest``, without caches or build metadata."""
+    for name in PIPELINE_FILES:
+        if (checkout / name).is_dir():
+            shutil.copytree(checkout / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(checkout / name, dest / name)
 PACKAGE_DATA_NAME = "PACKAGE_DATA"
 NOT_RESULTS = frozenset({"lipflow.codedeps"})
 """Modules a stage imports that cannot change its results: this one only computes the
