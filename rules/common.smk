@@ -6,7 +6,7 @@ from pathlib import Path
 
 import lipflow.params
 import lipflow.project
-from lipflow import layout, pipeline, shards
+from lipflow import layout, pipeline, shards, sweep
 
 PARAMS_FILE = "params.yaml"
 os.environ.setdefault("LIPFLOW_SOURCE", str(Path(workflow.basedir).resolve()))
@@ -28,6 +28,8 @@ if config:
 
 wildcard_constraints:
     shard=r"\d+of\d+",
+    protocol=r"[a-z_]+",
+    seed=r"\d+",
 
 
 def _sources():
@@ -88,13 +90,10 @@ def shard_benchmark(stage):
 
 def stage_params(stage):
     """The params.yaml values a stage reads, keyed so Snakemake reruns it when they change."""
-    values = {}
-    for dotted in pipeline.STAGES[stage].params:
-        value = PARAMS
-        for part in dotted.split("."):
-            value = value[part]
-        values[dotted.replace(".", "__")] = value
-    return values
+    return {
+        dotted.replace(".", "__"): pipeline.lookup(PARAMS, dotted)
+        for dotted in pipeline.STAGES[stage].params
+    }
 
 
 def stage_code(stage):
@@ -107,11 +106,21 @@ def stage_env(stage):
 
 
 def stage_threads(stage):
-    return pipeline.STAGES[stage].threads
+    return pipeline.STAGES[stage].thread_count(PARAMS)
+
+
+def stage_command(stage):
+    """The stage's CLI command, each matrix axis given its wildcard (``--seed {wildcards.seed}``)."""
+    return pipeline.STAGES[stage].command_line("{{wildcards.{}}}")
 
 
 def stage_resources(stage):
     return pipeline.STAGES[stage].resources
+
+
+def experiment_run(method, seed="{seed}", protocol="{protocol}"):
+    """The sweep's run name, as a wildcard pattern unless given a seed and a protocol."""
+    return sweep.run_name(method, seed, protocol)
 
 
 def manifest(stage):

@@ -118,11 +118,74 @@ rule kd:
         rules.evaluate_kd.output,
 
 
-# Vanilla vs KD over experiment.seeds (not part of `all`: `snakemake --cores 2 experiment`).
-rule experiment:
+# Vanilla vs KD over experiment.seeds and experiment.protocols (not part of `all`: `snakemake --cores 2
+# experiment`): one job per protocol split, one per (method, protocol, seed) run, experiment.threads cores
+# each, so --cores 2 with threads 1 trains two runs at a time; then the report from every run.
+EXPERIMENT = PARAMS["experiment"]
+
+
+rule experiment_split:
     input:
         split=rules.split.output,
-        mouth=all_shard_lists("mouth"),
+        code=stage_code("experiment_split"),
+    output:
+        str(layout.protocol_split_table("{protocol}")),
+    log:
+        str(layout.log("experiment_split", "{protocol}")),
+    benchmark:
+        str(layout.benchmark("experiment_split", "{protocol}"))
+    conda:
+        stage_env("experiment_split")
+    threads: stage_threads("experiment_split")
+    resources:
+        **stage_resources("experiment_split"),
+    params:
+        **stage_params("experiment_split"),
+    shell:
+        stage_command("experiment_split") + " > {log} 2>&1"
+
+
+for method in sweep.METHODS:
+    stage = f"experiment_{method}"
+
+    rule:
+        name:
+            stage
+        input:
+            split=rules.experiment_split.output,
+            mouth=all_shard_lists("mouth"),
+            code=stage_code(stage),
+        output:
+            **{
+                key: str(path)
+                for key, path in sweep.run_outputs(experiment_run(method)).items()
+            },
+        log:
+            str(layout.log(stage, "{protocol}-s{seed}")),
+        benchmark:
+            str(layout.benchmark(stage, "{protocol}-s{seed}"))
+        conda:
+            stage_env(stage)
+        threads: stage_threads(stage)
+        resources:
+            **stage_resources(stage),
+        params:
+            **stage_params(stage),
+        shell:
+            stage_command(stage) + " > {log} 2>&1"
+
+
+rule experiment:
+    input:
+        runs=[
+            str(path)
+            for method in sweep.METHODS
+            for protocol in EXPERIMENT["protocols"]
+            for seed in EXPERIMENT["seeds"]
+            for path in sweep.run_outputs(
+                experiment_run(method, seed, protocol)
+            ).values()
+        ],
         code=stage_code("experiment"),
     output:
         report=report(

@@ -1,15 +1,20 @@
-"""lipflow experiment: vanilla vs KD over training seeds, on the tiny readable corpus."""
+"""The vanilla-vs-KD sweep: one stage per method, protocol and seed, and the report over them."""
 
 from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import yaml
 
-from lipflow import experiment, layout, models, project as project_mod, splitfile
+from lipflow import codedeps, experiment, layout, models, splitfile, sweep
 from lipflow.files import write_json, write_text
 from tests.conftest import REPO
-from tests.train.conftest import write_project
+from tests.train.conftest import LABELS, write_project, write_split
 
 
 def metrics(cer: float, wer: float) -> dict:
@@ -25,24 +30,46 @@ def test_aggregate_gives_mean_and_sample_deviation_per_method():
     assert "| test | beam | vanilla | 20.00 ± 14.14% | 40.00 ± 14.14% |" in experiment.markdown(table, [1, 2], params)
 
 
+def dvc(root, *args: str) -> str:
+    result = subprocess.run(["dvc", *args], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, f"dvc {' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout + result.stderr
+
+
+def set_seeds(root, seeds: list[int]) -> None:
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["experiment"]["seeds"] = seeds
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 @pytest.mark.slow
-def test_experiment_trains_each_method_per_seed_and_reports(tmp_path, monkeypatch):
-    monkeypatch.chdir(write_project(tmp_path))
-    params = yaml.safe_load((tmp_path / "params.yaml").read_text())
+def test_the_sweep_runs_each_method_and_seed_as_a_dvc_matrix_stage_and_a_new_seed_runs_only_its_runs(tmp_path):
+    """The tiny readable corpus (its crops and split made by hand, so only the sweep's stages run:
+    ``dvc repro --single-item``). Each run is a stage of its own; the report reads them all."""
+    root = write_project(tmp_path)
+    write_split(root, [(f"s{index % 2 + 1}/{index}-T{index}", LABELS[index % 2],
+                        "train" if index < 6 else "test" if index < 8 else "val") for index in range(10)])
+    codedeps.copy_pipeline(REPO, root)
+    params = yaml.safe_load((root / "params.yaml").read_text())
     params["train"].update(epochs=1)
     params["kd"].update(peers=["small", "small"])
-    params["experiment"]["seeds"] = [1, 2, 3]
-    params["evaluate"].update(beam_width=2)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    params["evaluate"].update(beam_width=2, bootstrap_resamples=100)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    set_seeds(root, [1, 2, 3])
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"], ["git", "add", "-A"],
+                    ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "project"]):
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+    sweep_stages = ["--single-item", "--glob", "experiment*"]
 
-    text = experiment.run(project_mod.load("params.yaml"))
-
-    assert "| val | beam | vanilla |" in text and "| val | beam | kd |" in text
-    report = yaml.safe_load((tmp_path / "reports/experiments/kd_vs_vanilla.json").read_text())
+    log = dvc(root, "repro", *sweep_stages)
+    ran = sorted(re.findall(r"Running stage '([^']+)'", log))
+    assert ran == ["experiment", "experiment_kd@split-1", "experiment_kd@split-2", "experiment_kd@split-3",
+                   "experiment_split@split", "experiment_vanilla@split-1", "experiment_vanilla@split-2",
+                   "experiment_vanilla@split-3"], log
+    report = json.loads((root / "reports/experiments/kd_vs_vanilla.json").read_text())
     entry = report["protocols"]["split"]
-    table = entry["methods"]
-    assert table["vanilla"]["val"]["greedy"]["runs"] == 3 and "cer_std" in table["kd"]["val"]["beam"]
-    assert report["seeds"] == [1, 2, 3]
+    assert entry["seeds"] == [1, 2, 3] and report["missing_runs"] == []
+    assert entry["methods"]["vanilla"]["val"]["greedy"]["runs"] == 3 and "cer_std" in entry["methods"]["kd"]["val"]["beam"]
     for who in ("floor", "vanilla", "kd"):
         numbers = entry["estimates"]["val"][who]
         assert numbers["cer_low"] <= numbers["cer"] <= numbers["cer_high"]
@@ -50,20 +77,35 @@ def test_experiment_trains_each_method_per_seed_and_reports(tmp_path, monkeypatc
                     if (row["split"], row["decoder"], row["measure"]) == ("val", "beam", "cer"))
     assert beam_cer["low"] <= beam_cer["difference"] <= beam_cer["high"]
     assert beam_cer["difference"] == pytest.approx(beam_cer["kd"] - beam_cer["vanilla"], abs=1e-9)
-    assert "KD - vanilla" in text and beam_cer["verdict"] in text
-    assert [run["epochs"] for run in entry["training"]["kd"]] == [1, 1, 1] and "Best epoch (by val CER)" in text
-    kernels = [models.load_model(tmp_path / "models/experiment" / f"vanilla-s{seed}/model.keras")
+    assert [run["epochs"] for run in entry["training"]["kd"]] == [1, 1, 1]
+    text = (root / "reports/experiments/kd_vs_vanilla.md").read_text()
+    assert "KD - vanilla" in text and beam_cer["verdict"] in text and "Best epoch (by val CER)" in text
+    kernels = [models.load_model(root / layout.best_model(sweep.run_name("vanilla", seed, "split")))
                .get_layer("conv1").get_weights()[0] for seed in (1, 2)]
     assert not np.array_equal(*kernels), "training seeds 1 and 2 gave the same weights"
-    for run in ("vanilla-s1", "kd-s2"):
-        assert (tmp_path / "reports/eval/experiment" / run / "summary.md").is_file()
+    shown = dvc(root, "metrics", "show", "--json")
+    assert "reports/eval/experiment/split/kd-s3/metrics.json" in shown
+
+    set_seeds(root, [1, 2, 3, 4])
+    status = subprocess.run(["dvc", "status", "--json"], cwd=root, capture_output=True, text=True, check=True).stdout
+    stale = [stage for stage in json.loads(status) if stage.startswith("experiment")]
+    assert sorted(stale) == ["experiment", "experiment_kd@split-4", "experiment_vanilla@split-4"], \
+        "a new seed leaves the finished runs alone"
+    set_seeds(root, [1, 2, 3])
+
+    (root / layout.eval_reports(sweep.run_name("kd", 2, "split")) / "metrics.json").unlink()
+    partial = subprocess.run([sys.executable, "-m", "lipflow", "experiment"], cwd=root, capture_output=True, text=True)
+    assert partial.returncode == 0, partial.stderr[-2000:]
+    report = json.loads((root / "reports/experiments/kd_vs_vanilla.json").read_text())
+    assert report["missing_runs"] == ["experiment/split/kd-s2"] and report["protocols"]["split"]["seeds"] == [1, 3]
+    assert "Runs not done yet, left out: experiment/split/kd-s2." in (root / "reports/experiments/kd_vs_vanilla.md").read_text()
 
 
 def test_a_finished_run_is_reused_from_its_committed_reports_only_while_they_match(tmp_path, monkeypatch):
     """A fresh checkout has the finished runs' reports but no models: the study goes on from them."""
     monkeypatch.chdir(tmp_path)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    name, split_tsv = experiment.run_name("vanilla", 1), tmp_path / "split.tsv"
+    name, split_tsv = sweep.run_name("vanilla", 1, sweep.PROJECT_SPLIT), tmp_path / "split.tsv"
     rows = [splitfile.Row(f"s1/c{i}", "s1", f"c{i}", "a", split) for i, split in enumerate(["train", "val", "test"])]
     splitfile.write(split_tsv, rows)
     write_json(layout.train_reports(name) / "metrics.json",

@@ -20,6 +20,7 @@ FLOORS = [
     {"datasets"},
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
+    {"sweep"},
     {"synth", "train", "evaluate", "realspeech", "experiment_report"},
     {"experiment", "l2s", "predict", "recorder", "results", "timings"},
     {"stages"},

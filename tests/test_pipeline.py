@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lipflow import layout, pipeline
+from lipflow import layout, params as params_mod, pipeline
 from lipflow.cli import build_parser
 from lipflow.pipeline import STAGES
 from tests.conftest import REPO
@@ -75,7 +75,7 @@ def test_snakemake_reads_the_stages_dvc_reads(name, snakemake_rules):
 def test_rules_take_env_threads_and_resources_from_the_table(name, snakemake_rules):
     spec, rule = pipeline.STAGES[name], snakemake_rules[name]
     assert Path(rule.conda_env).name == Path(spec.env).name
-    assert rule.resources["_cores"] == spec.threads
+    assert rule.resources["_cores"] == spec.thread_count(params_mod.load(REPO / "params.yaml"))
 
 
 def test_every_stage_is_in_both_engines(dvc_stages, snakemake_rules):
@@ -86,7 +86,7 @@ def test_every_stage_is_in_both_engines(dvc_stages, snakemake_rules):
 @pytest.mark.parametrize("name", list(STAGES))
 def test_dvc_stage_matches_the_stage_table(name, dvc_stages):
     spec, stage = STAGES[name], dvc_stages[name]
-    assert stage["cmd"] == f"lipflow {spec.command}"
+    assert stage["cmd"] == spec.command_line()
     assert stage["params"] == list(spec.params)
     code_deps = [d for d in stage["deps"] if d.startswith("src/")]
     assert code_deps == spec.code_paths()
@@ -97,9 +97,10 @@ def test_dvc_stage_matches_the_stage_table(name, dvc_stages):
 @pytest.mark.parametrize("name", list(STAGES))
 def test_snakemake_rule_matches_the_stage_table(name, snakemake_rules):
     spec, rule = STAGES[name], snakemake_rules[name]
-    command = f"lipflow {spec.command}"
+    command = spec.command_line("{{wildcards.{}}}")
     shard_job = f"{command} --shard {{wildcards.shard}}"
     assert rule.shellcmd.split(" > {log}")[0] in ((shard_job,) if spec.per_clip else (command,))
+    assert set(rule.wildcard_names) - {"shard"} == set(spec.matrix)
     declared = {key for key in rule.params._names} - {"clips"}
     assert declared == {p.replace(".", "__") for p in spec.params}
     inputs = {str(Path(item)) for item in rule.input if isinstance(item, str)}
@@ -109,7 +110,8 @@ def test_snakemake_rule_matches_the_stage_table(name, snakemake_rules):
 def test_every_stage_command_exists_in_the_cli():
     parser = build_parser()
     for spec in STAGES.values():
-        parser.parse_args(spec.command.split())  # exits (fails the test) on an unknown command or flag
+        # exits (fails the test) on an unknown command or flag
+        parser.parse_args(spec.command_line("1").split()[1:])
 
 
 def test_per_clip_dvc_outputs_persist_for_resume(dvc_stages):

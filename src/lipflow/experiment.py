@@ -1,65 +1,67 @@
 """Vanilla training against online distillation, over several training seeds.
 
 One seed says little: two trainings of the same model differ by more than many claimed
-gains. For every seed of ``experiment.seeds`` (at least 3) this trains a vanilla model and
-a KD cohort (``train.seed`` = that seed; corpus and split stay those of the top-level seed),
-evaluates the vanilla model and the best KD student (chosen on val) on the held-out splits,
-and reports each method's mean and standard deviation, and the paired difference KD -
-vanilla with a 95% interval that resamples seeds, then clips (the same clips for both
-methods); an interval covering 0 reads "no detectable difference". Test numbers are read,
-never tuned on.
+gains. For every seed of ``experiment.seeds`` (at least 3) and every protocol, one run
+trains a vanilla model and one a KD cohort (``train.seed`` = that seed; corpus and split
+stay those of the top-level seed) and evaluates it (the best KD student, chosen on val).
+The runs are the engines' jobs (Snakemake wildcards, a DVC matrix), so they go in
+parallel and are cached one by one; :func:`run` then reports each method's mean and
+standard deviation, and the paired difference KD - vanilla with a 95% interval that
+resamples seeds, then clips (the same clips for both methods); an interval covering 0 reads
+"no detectable difference". Test numbers are read, never tuned on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from statistics import mean, stdev
 
 import pandas as pd
 
 from . import layout, splitfile
+from .errors import LipflowError
 from .evaluate import run as evaluate_run
-from .experiment_report import MEASURES, PROJECT_SPLIT, REPORT_NAME, UNITS, protocol_label, protocol_table
+from .experiment_report import MEASURES, REPORT_NAME, UNITS, protocol_label, protocol_table
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decode, intervals, metrics
-from .splitting import assign
-
-METHODS = ("vanilla", "kd")
-RUN_PREFIX = "experiment"
-
+from .sweep import METHODS, PROJECT_SPLIT, run_name, run_outputs
 
 FLOORS = ("floor_most_frequent", "floor_nearest_clip")
 
 
-def run_name(method: str, seed: int, protocol: str = PROJECT_SPLIT) -> str:
-    prefix = RUN_PREFIX if protocol == PROJECT_SPLIT else f"{RUN_PREFIX}/{protocol}"
-    return f"{prefix}/{method}-s{seed}"
+def limit_threads(count: int) -> None:
+    """TensorFlow's threads from a param, not from the machine or the engine: the sums of a run
+    then come out the same whichever engine (and how many jobs beside it) runs it."""
+    import tensorflow as tf
+
+    threading = tf.config.threading
+    if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (count, count):
+        return
+    try:
+        threading.set_intra_op_parallelism_threads(count)
+        threading.set_inter_op_parallelism_threads(count)
+    except RuntimeError as error:
+        raise LipflowError(f"experiment.threads ({count}) must be set before TensorFlow starts: run each run of "
+                           f"the sweep in a process of its own (lipflow experiment-vanilla / experiment-kd): {error}")
 
 
-def protocol_split(params: dict, protocol: str) -> Path:
-    """``data/split/protocols/<protocol>.tsv``: the project's split table as it is (``split``), or
-    the same clips re-split in that mode (same seed and fractions). Rewritten only when it
-    changes, so a resumed experiment does not evaluate its finished runs again."""
-    rows = splitfile.read(layout.SPLIT_TABLE)
-    if protocol != PROJECT_SPLIT:
-        for row in rows:
-            if not row.reason:
-                row.split = splitfile.EXCLUDED
-        assign(rows, {**params["split"], "mode": protocol}, params["seed"])
-    dest = layout.protocol_split_table(protocol)
-    if not dest.is_file() or dest.read_text(encoding="utf-8") != splitfile.to_tsv(rows):
-        splitfile.write(dest, rows)
-    return dest
-
-
-def train_one(params: dict, method: str, seed: int, protocol: str = PROJECT_SPLIT,
-              split_tsv: Path = layout.SPLIT_TABLE) -> None:
-    from .train import kd, vanilla  # TensorFlow loads only here
-
-    seeded = {**params, "train": {**params["train"], "seed": seed}}
-    trainer = vanilla.train if method == "vanilla" else kd.train
-    trainer(seeded, run_name(method, seed, protocol), split_tsv=split_tsv)
+def run_one(project: Project, method: str, trainer: Callable, seed: int, protocol: str) -> str:
+    """One run of the sweep: ``trainer`` (vanilla.train or kd.train) with ``train.seed`` = ``seed`` on
+    the protocol's split, then the evaluation of its best model. Returns a summary line."""
+    params = project.params
+    name, split_tsv = run_name(method, seed, protocol), layout.protocol_split_table(protocol)
+    if protocol not in params["experiment"]["protocols"]:
+        raise LipflowError(f"protocol {protocol!r} is not one of experiment.protocols {params['experiment']['protocols']}")
+    if not split_tsv.is_file():
+        raise LipflowError(f"{split_tsv} is missing: run `lipflow experiment-split --protocol {protocol}` first")
+    if committed(params, name, split_tsv) is not None:
+        return f"{name}: finished in an earlier checkout (its reports match {split_tsv}): not trained again"
+    limit_threads(params["experiment"]["threads"])
+    trainer({**params, "train": {**params["train"], "seed": seed}}, name, split_tsv=split_tsv)
+    evaluate_run.evaluate(project, layout.best_model(name), name, split_tsv)
+    return f"{name}: trained and evaluated -> {layout.eval_reports(name)}"
 
 
 def aggregate(results: dict[str, list[dict]]) -> dict:
@@ -157,15 +159,6 @@ def committed(params: dict, name: str, split_tsv: Path) -> dict | None:
     return read_json(eval_dir / "metrics.json") if set(zip(scored["split"], scored["clip"])) == held_out else None
 
 
-def evaluated(project: Project, name: str, split_tsv: Path) -> dict:
-    """The run's metrics, evaluating it unless its report is newer than its best model and split."""
-    report = layout.eval_reports(name) / "metrics.json"
-    model = layout.best_model(name)
-    if not report.is_file() or report.stat().st_mtime < max(model.stat().st_mtime, split_tsv.stat().st_mtime):
-        evaluate_run.evaluate(project, model, name, split_tsv)
-    return read_json(report)
-
-
 def protocol_entry(protocol: str, split_tsv: Path, runs: dict[str, list[tuple[int, dict, dict]]], params: dict) -> dict:
     """One protocol's report entry from its finished (seed, metrics, scores) runs; every method has as many."""
     resamples, seed = params["evaluate"]["bootstrap_resamples"], params["seed"]
@@ -203,29 +196,35 @@ def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: 
     return table
 
 
+def finished(name: str) -> bool:
+    return all(path.is_file() for path in run_outputs(name).values())
+
+
 def run(project: Project) -> str:
-    """Train and evaluate every (seed, protocol, method), seed by seed, so each protocol has a first
-    comparison early; the report is rewritten after every finished seed of a protocol, from the runs
-    done so far. Returns its markdown."""
+    """The report from the sweep's finished runs, a seed counting for a protocol once both its
+    methods are done; runs not done yet are named in it. Returns its markdown."""
     params = project.params
     seeds, protocols = params["experiment"]["seeds"], params["experiment"]["protocols"]
-    splits = {protocol: protocol_split(params, protocol) for protocol in protocols}
-    finished: dict[str, dict[str, list]] = {protocol: {method: [] for method in METHODS} for protocol in protocols}
-    report = {"seeds": seeds, "protocols": {}}
-    text = ""
-    for seed in seeds:
-        for protocol in protocols:
-            for method in METHODS:
-                name = run_name(method, seed, protocol)
-                metrics_ = committed(params, name, splits[protocol])
-                if metrics_ is None:
-                    train_one(params, method, seed, protocol, splits[protocol])
-                    metrics_ = evaluated(project, name, splits[protocol])
-                finished[protocol][method].append((seed, metrics_, run_scores(name, project.language)))
-            report["protocols"][protocol] = protocol_entry(protocol, splits[protocol], finished[protocol], params)
-            text = report_markdown(report, params)
-            write_json(report_path(".json"), report)
-            write_text(report_path(".md"), text)
+    report: dict = {"seeds": seeds, "protocols": {}, "missing_runs": []}
+    for protocol in protocols:
+        done: dict[str, list] = {method: [] for method in METHODS}
+        for seed in seeds:
+            names = {method: run_name(method, seed, protocol) for method in METHODS}
+            absent = [name for name in names.values() if not finished(name)]
+            report["missing_runs"] += absent
+            if absent:
+                continue
+            for method, name in names.items():
+                done[method].append((seed, read_json(run_outputs(name)["metrics"]), run_scores(name, project.language)))
+        if done["vanilla"]:
+            report["protocols"][protocol] = protocol_entry(protocol, layout.protocol_split_table(protocol), done,
+                                                           params)
+    if not report["protocols"]:
+        raise LipflowError(f"no seed of the sweep has both runs done yet (missing: {', '.join(report['missing_runs'])}): "
+                           "run `snakemake --cores 2 experiment` or `dvc repro experiment`")
+    text = report_markdown(report, params)
+    write_json(report_path(".json"), report)
+    write_text(report_path(".md"), text)
     return text
 
 
@@ -247,8 +246,9 @@ def report_markdown(report: dict, params: dict) -> str:
     sections = [markdown(entry["methods"], entry["seeds"], params, entry["comparisons"], protocol_label(protocol, params))
                 + "\n" + training_line(entry) + "\n"
                 for protocol, entry in report["protocols"].items()]
+    missing = [f"Runs not done yet, left out: {', '.join(report['missing_runs'])}.", ""] if report["missing_runs"] else []
     return "\n".join(["# Does online distillation help?", "", *protocol_table(report["protocols"], params), "",
-                      *sections])
+                      *missing, *sections])
 
 
 def report_path(suffix: str) -> Path:

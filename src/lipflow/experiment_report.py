@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from .scoring import decode
+from .sweep import PROJECT_SPLIT
 
 REPORT_NAME = "kd_vs_vanilla"
 MEASURES = ("cer", "wer")
 UNITS = {"cer": "chars", "wer": "words"}
-PROJECT_SPLIT = "split"
-"""The protocol that is the project's own split (``split.mode``, as the split stage wrote it)."""
 PROTOCOL_NAMES = {"random": "seen sentences (random)", "speakers": "unseen speakers", "sentences": "unseen sentences",
                   "speakers_sentences": "unseen speakers and sentences"}
 

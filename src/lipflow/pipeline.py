@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from . import codedeps, layout
+from . import codedeps, layout, sweep
 
 DATASET_ROOT = "${dataset.root}"
 ENVS = {concern: f"envs/{concern}.yaml" for concern in ("core", "align", "train")}
@@ -39,6 +39,14 @@ class Option:
     settings: dict
 
 
+def lookup(params: dict, dotted: str):
+    """``lookup(params, "train.epochs")`` -> ``params["train"]["epochs"]``."""
+    value = params
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
 @dataclass(frozen=True)
 class StageSpec:
     name: str
@@ -56,8 +64,21 @@ class StageSpec:
     plots: tuple = ()
     options: tuple[Option, ...] = ()
     env: str = ENVS["core"]
-    threads: int = 1
+    threads: int | str = 1
+    """Cores of one job, or the dotted param that sets them (and the job's TensorFlow threads)."""
     resources: dict = field(default_factory=dict)
+    matrix: dict = field(default_factory=dict)
+    """Axis -> the params list it runs over (``{"seed": "experiment.seeds"}``): one job per combination,
+    a DVC ``matrix:`` stage and a Snakemake rule with one wildcard per axis, each passed as ``--<axis>``."""
+
+    def command_line(self, placeholder: str = "${{item.{}}}") -> str:
+        """``lipflow <command>`` with ``--<axis> <placeholder>`` per matrix axis (DVC's ``${item.seed}``,
+        or Snakemake's ``{wildcards.seed}``)."""
+        axes = "".join(f" --{axis} {placeholder.format(axis)}" for axis in self.matrix)
+        return f"lipflow {self.command}{axes}"
+
+    def thread_count(self, params: dict) -> int:
+        return lookup(params, self.threads) if isinstance(self.threads, str) else self.threads
 
     def code_files(self) -> list[str]:
         """Installed source and package-data files: the Snakemake rule's code inputs."""
@@ -68,8 +89,9 @@ class StageSpec:
         return codedeps.repository_paths(self.entry)
 
     def dvc_stage(self) -> dict:
-        stage = {"cmd": f"lipflow {self.command}", "deps": [*self.reads, *self.code_paths()],
-                 "params": list(self.params)}
+        stage = {"matrix": {axis: f"${{{values}}}" for axis, values in self.matrix.items()}} if self.matrix else {}
+        stage.update({"cmd": self.command_line(), "deps": [*self.reads, *self.code_paths()],
+                      "params": list(self.params)})
         for kind in ("outs", "metrics", "plots"):
             if getattr(self, kind):
                 stage[kind] = [dict(item) if isinstance(item, dict) else item for item in getattr(self, kind)]
@@ -112,35 +134,63 @@ def _run_options(default_run: str, seed_param: str = "train.seed") -> tuple[Opti
     )
 
 
-def _training(run_param: str) -> dict:
-    """What a training stage reads and writes: models/<run>/ (checkpoints persist) and its reports."""
-    run = f"${{{run_param}}}"
+TRAINING_PARAMS = ("seed", "dataset.language", "labels", "mouth", "model", "train")
+
+
+def _training_outputs(run: str) -> dict:
+    """What a training writes: models/<run>/ (checkpoints persist), its metrics and curves."""
     reports = f"{layout.TRAIN_REPORTS.as_posix()}/{run}"
     return {
-        "reads": (SPLIT_TABLE, MOUTH),
-        "options": _run_options(run_param),
         "outs": ({f"{layout.MODELS.as_posix()}/{run}": PERSIST},),
         "metrics": ({f"{reports}/metrics.json": NOT_CACHED},),
         "plots": ({f"{reports}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
-        "env": ENVS["train"],
     }
 
 
-def _evaluation(run_param: str) -> dict:
-    """What an evaluation stage reads (the run's model, the split, the crops) and writes."""
-    run = f"${{{run_param}}}"
+def _evaluation_outputs(run: str) -> dict:
+    """What an evaluation writes under reports/eval/<run>/."""
     reports = f"{layout.EVAL_REPORTS.as_posix()}/{run}"
     return {
-        "reads": (f"{layout.MODELS.as_posix()}/{run}", SPLIT_TABLE, MOUTH),
         "metrics": ({f"{reports}/metrics.json": NOT_CACHED},),
         "outs": ({f"{reports}/summary.md": NOT_CACHED}, {f"{reports}/predictions.tsv": NOT_CACHED},
                  {f"{reports}/environment.json": NOT_CACHED}),
         "plots": ({f"{reports}/per_speaker_test.tsv": {"x": "speaker", "y": "beam_cer", "cache": False}},),
-        "env": ENVS["train"],
     }
 
 
-TRAINING_PARAMS = ("seed", "dataset.language", "labels", "mouth", "model", "train")
+def _training(run_param: str) -> dict:
+    """A training stage: reads the split and the crops, trains the run named by ``run_param``."""
+    return {"reads": (SPLIT_TABLE, MOUTH), "options": _run_options(run_param), "env": ENVS["train"],
+            **_training_outputs(f"${{{run_param}}}")}
+
+
+def _evaluation(run_param: str) -> dict:
+    """An evaluation stage: reads the run's model, the split and the crops."""
+    run = f"${{{run_param}}}"
+    return {"reads": (f"{layout.MODELS.as_posix()}/{run}", SPLIT_TABLE, MOUTH), "env": ENVS["train"],
+            **_evaluation_outputs(run)}
+
+
+PROTOCOL_OPTION = Option(("--protocol",), {"required": True, "help": "split protocol: split (the project's split) or a "
+                                                                     "split mode (random, speakers, sentences, ...)"})
+EXPERIMENT_AXES = {"protocol": "experiment.protocols", "seed": "experiment.seeds"}
+EXPERIMENT_RUN_PARAMS = (*TRAINING_PARAMS, "dataset.sentences", "evaluate", "experiment.threads")
+"""What one run of the sweep reads: not experiment.seeds or .protocols, so a new seed runs only its runs."""
+
+
+def _experiment_run(method: str) -> dict:
+    """One (protocol, seed) run of the sweep: trains ``method`` on the protocol's split and evaluates it."""
+    run = sweep.run_name(method, "${item.seed}", "${item.protocol}")
+    training, evaluation = _training_outputs(run), _evaluation_outputs(run)
+    return {
+        "matrix": EXPERIMENT_AXES, "threads": "experiment.threads", "env": ENVS["train"],
+        "reads": (f"{layout.PROTOCOL_SPLITS.as_posix()}/${{item.protocol}}.tsv", MOUTH),
+        "outs": (*training["outs"], *evaluation["outs"]),
+        "metrics": (*training["metrics"], *evaluation["metrics"]),
+        "plots": (*training["plots"], *evaluation["plots"]),
+    }
+
+
 EVALUATE_OPTIONS = (
     Option(("--model",), {"help": "saved model (default: models/<train.run>/model.keras)"}),
     Option(("--name",), {"help": "run name: reports go to reports/eval/<name>/ (default: train.run)"}),
@@ -234,25 +284,42 @@ STAGES: dict[str, StageSpec] = {
             resources=_measured(1052),
         ),
         StageSpec(
+            "experiment_split", "experiment-split", "lipflow.stages.experiment_split", ("seed", "split"),
+            "write one protocol's split table for the vanilla-vs-KD sweep -> data/split/protocols/<protocol>.tsv",
+            "The protocol split is the project's split table as it is; a split mode (random, speakers, sentences, "
+            "...) re-splits the same usable clips that way, with the same seed and fractions.",
+            matrix={"protocol": EXPERIMENT_AXES["protocol"]}, reads=(SPLIT_TABLE,),
+            options=(PROTOCOL_OPTION,),
+            outs=(f"{layout.PROTOCOL_SPLITS.as_posix()}/${{item.protocol}}.tsv",),
+            resources=_measured(53),
+        ),
+        *(StageSpec(
+            f"experiment_{method}", f"experiment-{method}", f"lipflow.stages.experiment_{method}", run_params,
+            f"one run of the sweep: train {label} with one seed on one protocol's split, then evaluate it -> "
+            f"models/{sweep.run_name(method, '<seed>', '<protocol>')}/",
+            f"Trains {label} (train.seed = --seed; experiment.threads TensorFlow threads) on "
+            "data/split/protocols/<protocol>.tsv and evaluates it on the held-out splits. A run whose reports a "
+            "checkout kept (finished, same held-out clips) is not trained again.",
+            options=(PROTOCOL_OPTION, Option(("--seed",), {"type": int, "required": True, "help": "training seed"})),
+            **_experiment_run(method),
+            resources=_measured(TRAIN_PEAK_MB, peers=method == "kd"),
+        ) for method, label, run_params in (
+            ("vanilla", "vanilla LipNet", EXPERIMENT_RUN_PARAMS),
+            ("kd", "a KD cohort (its best student is evaluated)", (*EXPERIMENT_RUN_PARAMS, "kd")))),
+        StageSpec(
             "experiment", "experiment", "lipflow.stages.experiment",
-            ("seed", "dataset.sentences", "dataset.language", "labels", "mouth", "split", "model", "train", "kd",
-             "evaluate", "experiment"),
-            "train vanilla and KD over experiment.seeds and protocols, evaluate each -> "
+            ("seed", "model.variant", "kd", "evaluate", "experiment.seeds", "experiment.protocols"),
+            "vanilla vs KD over experiment.seeds and experiment.protocols, from the sweep's runs -> "
             "reports/experiments/kd_vs_vanilla.md",
-            "For every seed of experiment.seeds and every protocol of experiment.protocols (split: the project's "
-            "split; or a split mode, the same clips re-split; each protocol's table in "
-            "data/split/protocols/<protocol>.tsv): train a vanilla model and a KD cohort (runs "
-            "experiment[/<mode>]/vanilla-s<seed>, .../kd-s<seed>), evaluate each and the best KD student, then "
-            "rewrite reports/experiments/kd_vs_vanilla.md and .json from the runs done so far: protocols x {floor, "
-            "vanilla, KD} with 95% intervals, and the paired difference. Finished runs are reused, interrupted ones "
-            "resume.",
-            reads=(SPLIT_TABLE, MOUTH),
-            outs=({layout.PROTOCOL_SPLITS.as_posix(): NOT_CACHED},
-                  {f"{layout.MODELS.as_posix()}/experiment": PERSIST},
-                  {f"{layout.EVAL_REPORTS.as_posix()}/experiment": NOT_CACHED},
-                  {f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.md": NOT_CACHED}),
+            "Reads every run of the sweep (experiment-vanilla and experiment-kd per protocol and seed; "
+            "`snakemake --cores 2 experiment` runs them in parallel, `dvc repro experiment` one after another) and "
+            "writes reports/experiments/kd_vs_vanilla.md and .json: protocols x {floor, vanilla, KD} with 95% "
+            "intervals, and the paired difference KD - vanilla. Runs not done yet are named and left out.",
+            reads=(f"{layout.TRAIN_REPORTS.as_posix()}/{sweep.PREFIX}",
+                   f"{layout.EVAL_REPORTS.as_posix()}/{sweep.PREFIX}"),
+            outs=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.md": NOT_CACHED},),
             metrics=({f"{layout.EXPERIMENT_REPORTS.as_posix()}/kd_vs_vanilla.json": NOT_CACHED},), env=ENVS["train"],
-            resources=_measured(TRAIN_PEAK_MB, peers=True),
+            resources=_measured(1052),
         ),
         StageSpec(
             "mel", "mel", "lipflow.stages.mel", ("fps.fps", "l2s.mel"),

@@ -1,4 +1,4 @@
-"""Vanilla against online distillation over ``experiment.seeds`` -> ``reports/experiments/``."""
+"""Vanilla against online distillation over ``experiment.seeds``, from the sweep's runs -> ``reports/experiments/``."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""experiment.protocols: the same clips re-split in another mode, written beside the project's split."""
+"""The sweep's protocols (the same clips re-split in another mode, beside the project's split) and run names."""
 
 from __future__ import annotations
 
-from lipflow import experiment, layout, splitfile
+from lipflow import layout, splitfile, sweep
 from lipflow.splitfile import EXCLUDED, Row
 
 
@@ -15,11 +15,11 @@ def test_a_protocol_re_splits_the_usable_clips_and_keeps_the_excluded_ones(tmp_p
                                    "test_speakers": [], "val_sentences": [], "test_sentences": [],
                                    "overlapped_test_clips": 255, "speech_margin_frames": 2,
                                    "min_word_frames": 0.5, "lists": {"train": None, "val": None, "test": None}}}
-    same = experiment.protocol_split(params, experiment.PROJECT_SPLIT)
+    same = sweep.protocol_split(params, sweep.PROJECT_SPLIT)
     assert same == layout.protocol_split_table("split") and splitfile.read(same) == rows
-    dest = experiment.protocol_split(params, "speakers")
+    dest = sweep.protocol_split(params, "speakers")
     written = dest.stat().st_mtime_ns
-    assert experiment.protocol_split(params, "speakers") == dest and dest.stat().st_mtime_ns == written
+    assert sweep.protocol_split(params, "speakers") == dest and dest.stat().st_mtime_ns == written
     assert dest == layout.protocol_split_table("speakers") and dest.is_file()
     split = splitfile.read(dest)
     assert len(split) == len(rows)
@@ -27,5 +27,8 @@ def test_a_protocol_re_splits_the_usable_clips_and_keeps_the_excluded_ones(tmp_p
     speakers = {part: {r.speaker for r in split if r.split == part} for part in ("train", "val", "test")}
     assert all(speakers.values()) and not speakers["train"] & (speakers["val"] | speakers["test"])
     assert splitfile.read(layout.SPLIT_TABLE) == rows, "the project's split is left as it was"
-    assert experiment.run_name("kd", 2, "speakers") == "experiment/speakers/kd-s2"
-    assert experiment.run_name("kd", 2) == "experiment/kd-s2"
+
+
+def test_every_run_is_named_after_its_protocol_method_and_seed():
+    assert sweep.run_name("kd", 2, "speakers") == "experiment/speakers/kd-s2"
+    assert sweep.run_name("vanilla", 1, sweep.PROJECT_SPLIT) == "experiment/split/vanilla-s1"

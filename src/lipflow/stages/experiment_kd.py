@@ -1,0 +1,13 @@
+"""One KD cohort of the sweep: trained with one seed on one protocol's split, its best student evaluated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import experiment
+from ..project import load
+from ..train import kd
+
+
+def main(params_path: Path, options: dict) -> str:
+    return experiment.run_one(load(params_path), "kd", kd.train, options["seed"], options["protocol"])

@@ -1,0 +1,13 @@
+"""One vanilla run of the sweep: trained with one seed on one protocol's split, then evaluated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import experiment
+from ..project import load
+from ..train import vanilla
+
+
+def main(params_path: Path, options: dict) -> str:
+    return experiment.run_one(load(params_path), "vanilla", vanilla.train, options["seed"], options["protocol"])
