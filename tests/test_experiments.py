@@ -11,11 +11,13 @@ learning rate 100 times smaller leaves a different model whose CER differs.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import subprocess
 
 import pytest
+import yaml
 
 from lipflow.datasets import read_sentences
 from lipflow.scoring import decode
@@ -152,3 +154,18 @@ def test_dvc_plots_show_the_curves_per_speaker_bars_and_confusion(baseline):
     speakers = shown["test_cer_per_speaker"][0]["content"]["data"]["values"]
     assert speakers and all("beam_cer" in row for row in speakers)
     assert shown["reports/eval/vanilla/confusion_test.png"][0]["type"] == "image"
+
+
+def test_a_registered_version_of_the_model_downloads_as_the_baselines_best_model(baseline, tmp_path):
+    """dvc.yaml's artifacts put the best model in DVC's model registry: an annotated version tag
+    (``name@vX.Y.Z``, as ``gto register`` makes) on the baseline commit, then ``dvc artifacts get``
+    gives that commit's model."""
+    project, _ = baseline
+    run = project_run(project)
+    run("git", "tag", "-a", "lipnet@v0.1.0", "-m", "Registering artifact lipnet version v0.1.0", "HEAD")
+    run("dvc", "artifacts", "get", str(project.root), "lipnet", "--rev", "v0.1.0", "-o", str(tmp_path / "model.keras"))
+    lock = yaml.safe_load(run("git", "show", "lipnet@v0.1.0:dvc.lock").stdout)
+    models_dir = next(out for out in lock["stages"]["train"]["outs"] if out["path"] == "models/vanilla")
+    manifest = project.root / ".dvc/cache/files/md5" / models_dir["md5"][:2] / models_dir["md5"][2:]
+    recorded = {entry["relpath"]: entry["md5"] for entry in json.loads(manifest.read_text())}
+    assert hashlib.md5((tmp_path / "model.keras").read_bytes()).hexdigest() == recorded["model.keras"]

@@ -22,7 +22,7 @@ FLOORS = [
     {"aligner", "vision", "scoring", "models", "splitting"},
     {"sweep"},
     {"synth", "train", "evaluate", "realspeech", "experiment_report"},
-    {"experiment", "l2s", "predict", "recorder", "results", "timings"},
+    {"experiment", "experiment_run", "l2s", "predict", "recorder", "results", "timings"},
     {"stages"},
     {"pipeline"},
     {"cli"},

@@ -99,9 +99,13 @@ def test_snakemake_rule_matches_the_stage_table(name, snakemake_rules):
     spec, rule = STAGES[name], snakemake_rules[name]
     command = spec.command_line("{{wildcards.{}}}")
     shard_job = f"{command} --shard {{wildcards.shard}}"
-    assert rule.shellcmd.split(" > {log}")[0] in ((shard_job,) if spec.per_clip else (command,))
+    if "command" in rule.params._names:  # a rule made in a loop: its command is fixed when it is defined
+        assert rule.shellcmd == "{params.command} > {log} 2>&1"
+        assert rule.params.command == spec.command_line("{{{}}}")
+    else:
+        assert rule.shellcmd.split(" > {log}")[0] in ((shard_job,) if spec.per_clip else (command,))
     assert set(rule.wildcard_names) - {"shard"} == set(spec.matrix)
-    declared = {key for key in rule.params._names} - {"clips"}
+    declared = {key for key in rule.params._names} - {"clips", "command"}
     assert declared == {p.replace(".", "__") for p in spec.params}
     inputs = {str(Path(item)) for item in rule.input if isinstance(item, str)}
     assert set(spec.code_files()) <= inputs
@@ -151,3 +155,16 @@ def test_the_rules_are_formatted_with_snakefmt():
     result = subprocess.run(["snakefmt", "--check", "Snakefile", "rules/"], cwd=REPO, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_each_registered_model_is_the_best_model_inside_a_stages_cached_output(dvc_stages):
+    """The registry entries point into outputs DVC already caches, so a version tag alone
+    makes a model downloadable; a run renamed in params moves its entry with it."""
+    cached_outs = {next(iter(out)) if isinstance(out, dict) else out
+                   for stage in dvc_stages.values() for out in stage.get("outs", ())}
+    artifacts = yaml.safe_load((REPO / "dvc.yaml").read_text())["artifacts"]
+    assert artifacts == pipeline.top_level_artifacts()
+    for name, artifact in artifacts.items():
+        assert artifact["type"] == "model"
+        run_dir = Path(artifact["path"]).parent.as_posix()
+        assert run_dir in cached_outs and Path(artifact["path"]).name == layout.BEST_MODEL, name

@@ -13,15 +13,13 @@ resamples seeds, then clips (the same clips for both methods); an interval cover
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from statistics import mean, stdev
 
 import pandas as pd
 
-from . import layout, splitfile
+from . import layout
 from .errors import LipflowError
-from .evaluate import run as evaluate_run
 from .experiment_report import MEASURES, REPORT_NAME, UNITS, protocol_label, protocol_table
 from .files import read_json, write_json, write_text
 from .project import Project
@@ -29,39 +27,6 @@ from .scoring import decode, intervals, metrics
 from .sweep import METHODS, PROJECT_SPLIT, run_name, run_outputs
 
 FLOORS = ("floor_most_frequent", "floor_nearest_clip")
-
-
-def limit_threads(count: int) -> None:
-    """TensorFlow's threads from a param, not from the machine or the engine: the sums of a run
-    then come out the same whichever engine (and how many jobs beside it) runs it."""
-    import tensorflow as tf
-
-    threading = tf.config.threading
-    if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (count, count):
-        return
-    try:
-        threading.set_intra_op_parallelism_threads(count)
-        threading.set_inter_op_parallelism_threads(count)
-    except RuntimeError as error:
-        raise LipflowError(f"experiment.threads ({count}) must be set before TensorFlow starts: run each run of "
-                           f"the sweep in a process of its own (lipflow experiment-vanilla / experiment-kd): {error}")
-
-
-def run_one(project: Project, method: str, trainer: Callable, seed: int, protocol: str) -> str:
-    """One run of the sweep: ``trainer`` (vanilla.train or kd.train) with ``train.seed`` = ``seed`` on
-    the protocol's split, then the evaluation of its best model. Returns a summary line."""
-    params = project.params
-    name, split_tsv = run_name(method, seed, protocol), layout.protocol_split_table(protocol)
-    if protocol not in params["experiment"]["protocols"]:
-        raise LipflowError(f"protocol {protocol!r} is not one of experiment.protocols {params['experiment']['protocols']}")
-    if not split_tsv.is_file():
-        raise LipflowError(f"{split_tsv} is missing: run `lipflow experiment-split --protocol {protocol}` first")
-    if committed(params, name, split_tsv) is not None:
-        return f"{name}: finished in an earlier checkout (its reports match {split_tsv}): not trained again"
-    limit_threads(params["experiment"]["threads"])
-    trainer({**params, "train": {**params["train"], "seed": seed}}, name, split_tsv=split_tsv)
-    evaluate_run.evaluate(project, layout.best_model(name), name, split_tsv)
-    return f"{name}: trained and evaluated -> {layout.eval_reports(name)}"
 
 
 def aggregate(results: dict[str, list[dict]]) -> dict:
@@ -142,21 +107,6 @@ def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict
     if comparisons:
         lines += comparison_lines(comparisons)
     return "\n".join(lines) + "\n"
-
-
-def committed(params: dict, name: str, split_tsv: Path) -> dict | None:
-    """The metrics of a run finished in an earlier checkout, which kept its reports but not its
-    models (only finished runs' reports are committed): training ran to its end and the evaluation
-    scored exactly the val/test clips the split table holds now. None when the run must (re)train."""
-    train_report, eval_dir = layout.train_reports(name) / "metrics.json", layout.eval_reports(name)
-    if layout.best_model(name).is_file() or not train_report.is_file() or not (eval_dir / "metrics.json").is_file():
-        return None
-    training = read_json(train_report)
-    if not (training["stopped_early"] or training["epochs"] >= params["train"]["epochs"]):
-        return None
-    scored = pd.read_csv(eval_dir / "predictions.tsv", sep="\t", dtype=str, usecols=["split", "clip"])
-    held_out = {(row.split, row.clip) for row in splitfile.read(split_tsv) if row.split in params["evaluate"]["splits"]}
-    return read_json(eval_dir / "metrics.json") if set(zip(scored["split"], scored["clip"])) == held_out else None
 
 
 def protocol_entry(protocol: str, split_tsv: Path, runs: dict[str, list[tuple[int, dict, dict]]], params: dict) -> dict:

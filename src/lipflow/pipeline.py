@@ -159,9 +159,10 @@ def _evaluation_outputs(run: str) -> dict:
 
 
 def _training(run_param: str) -> dict:
-    """A training stage: reads the split and the crops, trains the run named by ``run_param``."""
+    """A training stage: reads the split and the crops, trains the run named by ``run_param`` on
+    ``train.threads`` cores."""
     return {"reads": (SPLIT_TABLE, MOUTH), "options": _run_options(run_param), "env": ENVS["train"],
-            **_training_outputs(f"${{{run_param}}}")}
+            "threads": "train.threads", **_training_outputs(f"${{{run_param}}}")}
 
 
 def _evaluation(run_param: str) -> dict:
@@ -448,8 +449,22 @@ def top_level_plots() -> list:
     ]
 
 
+def top_level_artifacts() -> dict:
+    """The best models in DVC's model registry (``dvc artifacts get . lipnet``, ``dvc.api.artifacts_show``):
+    each one the model file inside a stage's cached output, so registering it caches nothing twice."""
+    return {
+        name: {"path": layout.best_model(f"${{{run_param}}}").as_posix(), "type": "model", "desc": desc}
+        for name, run_param, desc in (
+            ("lipnet", "train.run", "vanilla LipNet (CTC), best epoch by val CER"),
+            ("lipnet-kd", "kd.run", "best student of online distillation, by val CER"),
+            ("lip-to-speech", "l2s.run", "lip-to-speech generator (mouth crops -> mel), best epoch on val"),
+        )
+    }
+
+
 def dvc_yaml() -> str:
-    """The text of ``dvc.yaml``: every stage of the table, in table order, then the top-level plots."""
+    """The text of ``dvc.yaml``: every stage of the table, in table order, then the top-level plots
+    and artifacts."""
     parts = [DVC_HEADER, "vars:\n  - params.yaml\n\nstages:"]
     for spec in STAGES.values():
         comment = textwrap.fill(spec.help, 96, initial_indent="  # ", subsequent_indent="  # ")
@@ -458,5 +473,8 @@ def dvc_yaml() -> str:
         parts.append(comment + "\n" + textwrap.indent(body, "  "))
     parts.append("# The vanilla run's curves, per-speaker bars and confusion matrix (dvc plots show / diff).\n"
                  + yaml.dump({"plots": top_level_plots()}, Dumper=_Dumper, sort_keys=False, width=120,
+                             default_flow_style=False))
+    parts.append("# The best models, in DVC's model registry (dvc artifacts get . lipnet).\n"
+                 + yaml.dump({"artifacts": top_level_artifacts()}, Dumper=_Dumper, sort_keys=False, width=120,
                              default_flow_style=False))
     return "\n".join(parts)

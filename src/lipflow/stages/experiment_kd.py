@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import experiment
+from .. import experiment_run
 from ..project import load
 from ..train import kd
 
 
 def main(params_path: Path, options: dict) -> str:
-    return experiment.run_one(load(params_path), "kd", kd.train, options["seed"], options["protocol"])
+    return experiment_run.run_one(load(params_path), "kd", kd.train, options["seed"], options["protocol"])

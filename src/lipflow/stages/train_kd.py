@@ -7,11 +7,13 @@ from pathlib import Path
 
 from .. import params as params_mod
 from ..train import kd
-from ..train.setup import with_seed
+from ..train.setup import limit_threads, with_seed
 
 
 def main(params_path: Path, options: dict) -> str:
-    result = kd.train(with_seed(params_mod.load(params_path), options["seed"]), options["run"], options["resume"])
+    params = with_seed(params_mod.load(params_path), options["seed"])
+    limit_threads(params["train"]["threads"], "train.threads")
+    result = kd.train(params, options["run"], options["resume"])
     student = result["student"]
     return (f"best epoch {result['best_epoch']} (by the best student's val CER): {student} val CER "
             f"{result['val_cer_' + student]:.4f} WER {result['val_wer_' + student]:.4f}; "
