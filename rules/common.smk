@@ -114,6 +114,14 @@ def stage_command(stage):
     return pipeline.STAGES[stage].command_line("{{wildcards.{}}}")
 
 
+def stage_command_param(stage):
+    """The same command with a ``{<axis>}`` wildcard per axis, for ``params: command=``. A rule made
+    in a loop takes its command from a param: Snakemake evaluates a ``shell:`` expression again
+    when the job runs, by then with the loop variable's last value (every job would run the last
+    rule's command), while params are fixed when the rule is defined."""
+    return pipeline.STAGES[stage].command_line("{{{}}}")
+
+
 def stage_resources(stage):
     return pipeline.STAGES[stage].resources
 

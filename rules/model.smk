@@ -171,8 +171,9 @@ for method in sweep.METHODS:
             **stage_resources(stage),
         params:
             **stage_params(stage),
+            command=stage_command_param(stage),
         shell:
-            stage_command(stage) + " > {log} 2>&1"
+            "{params.command} > {log} 2>&1"
 
 
 rule experiment:
