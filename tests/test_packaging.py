@@ -79,6 +79,7 @@ def venv(folder: Path) -> Path:
 
 def pip(bin_dir: Path, *args: str) -> None:
     result = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                             "--no-compile",  # installable is the question, not bytecode: CI time
                              "-c", str(CONSTRAINTS), *args], capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
