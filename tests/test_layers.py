@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "src" / "lipflow"
 FLOORS = [
-    {"errors", "extras", "layout", "files", "codedeps"},
+    {"errors", "extras", "layout", "files", "codedeps", "threads"},
     {"text", "params", "alignfile", "mouthfile", "landmarkfile", "splitfile", "shards", "grammars"},
     {"grid", "media", "figures"},
     {"datasets"},

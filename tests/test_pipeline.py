@@ -168,3 +168,17 @@ def test_each_registered_model_is_the_best_model_inside_a_stages_cached_output(d
         assert artifact["type"] == "model"
         run_dir = Path(artifact["path"]).parent.as_posix()
         assert run_dir in cached_outs and Path(artifact["path"]).name == layout.BEST_MODEL, name
+
+
+def test_every_tensorflow_stage_reserves_the_threads_it_sets():
+    """A stage whose code builds or runs a Keras model takes its cores from a params key it declares
+    and reaches the code that sets TensorFlow's threads to them: --cores N is never oversubscribed."""
+    tensorflow_stages = {name for name, spec in STAGES.items()
+                         if {"src/lipflow/models/__init__.py", "src/lipflow/threads.py"} & set(spec.code_paths())}
+    assert {"train", "train_kd", "evaluate", "evaluate_kd", "asr", "train_l2s", "evaluate_l2s",
+            "experiment_vanilla", "experiment_kd"} <= tensorflow_stages
+    for name in tensorflow_stages:
+        spec = STAGES[name]
+        assert isinstance(spec.threads, str), f"{name}: threads must come from a param"
+        assert any(spec.threads == key or spec.threads.startswith(key + ".") for key in spec.params), name
+        assert "src/lipflow/threads.py" in spec.code_paths(), f"{name} never sets TensorFlow's threads"

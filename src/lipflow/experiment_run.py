@@ -15,7 +15,7 @@ from .evaluate import run as evaluate_run
 from .files import read_json
 from .project import Project
 from .sweep import run_name
-from .train.setup import limit_threads
+from .threads import limit_threads
 
 
 def run_one(project: Project, method: str, trainer: Callable, seed: int, protocol: str) -> str:

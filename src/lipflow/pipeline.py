@@ -166,9 +166,10 @@ def _training(run_param: str) -> dict:
 
 
 def _evaluation(run_param: str) -> dict:
-    """An evaluation stage: reads the run's model, the split and the crops."""
+    """An evaluation stage: reads the run's model, the split and the crops, on ``train.threads`` cores."""
     run = f"${{{run_param}}}"
     return {"reads": (f"{layout.MODELS.as_posix()}/{run}", SPLIT_TABLE, MOUTH), "env": ENVS["train"],
+            "threads": "train.threads",
             **_evaluation_outputs(run)}
 
 
@@ -262,7 +263,7 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "evaluate", "evaluate", "lipflow.stages.evaluate",
-            ("dataset.sentences", "dataset.language", "train.run", "evaluate"),
+            ("dataset.sentences", "dataset.language", "train.run", "train.threads", "evaluate"),
             "score the trained model on the held-out splits -> reports/eval/<train.run>/",
             "Decode the val/test clips of data/split/split.tsv with greedy, beam and snapped beam search and write "
             "metrics, predictions, tables and a summary.",
@@ -279,7 +280,7 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "evaluate_kd", "evaluate --kd", "lipflow.stages.evaluate",
-            ("dataset.sentences", "dataset.language", "kd.run", "evaluate"),
+            ("dataset.sentences", "dataset.language", "kd.run", "train.threads", "evaluate"),
             "score the best KD student on the held-out splits -> reports/eval/<kd.run>/",
             **_evaluation("kd.run"),
             resources=_measured(1052),
@@ -332,7 +333,8 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "asr", "asr", "lipflow.stages.asr",
-            ("seed", "dataset.language", "labels", "mouth.frames", "train.cache_mb", "evaluate", "l2s.mel", "l2s.asr",
+            ("seed", "dataset.language", "labels", "mouth.frames", "train.cache_mb", "train.threads", "evaluate",
+             "l2s.mel", "l2s.asr",
              "l2s.train.clipnorm", "l2s.train.keep_checkpoints", "l2s.evaluate.splits"),
             "train the speech recogniser on the train split's real audio mels (or take l2s.asr.model) -> models/asr/",
             "A CTC recogniser (log-mel in, characters out) for scoring generated speech and for the generator's "
@@ -342,13 +344,13 @@ STAGES: dict[str, StageSpec] = {
             outs=({f"{layout.MODELS.as_posix()}/asr": PERSIST},),
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED},
                      {f"{layout.EVAL_REPORTS.as_posix()}/asr/metrics.json": NOT_CACHED}),
-            env=ENVS["train"],
+            env=ENVS["train"], threads="train.threads",
             resources=_measured(892),
         ),
         StageSpec(
             "train_l2s", "train-l2s", "lipflow.stages.train_l2s",
-            ("seed", "dataset.language", "labels", "mouth", "train.cache_mb", "l2s.run", "l2s.mel", "l2s.model",
-             "l2s.loss", "l2s.train"),
+            ("seed", "dataset.language", "labels", "mouth", "train.cache_mb", "train.threads", "l2s.run", "l2s.mel",
+             "l2s.model", "l2s.loss", "l2s.train"),
             "train the lip-to-speech generator (crops + a reference mel of the speaker -> mel) -> models/<l2s.run>/",
             "Visual front end, Conformer-style encoder, CTC text head, speaker embedding from another utterance of "
             "the same speaker, 1D-conv mel decoder; loss l2s.loss.mel x L1 + ctc x CTC + asr x the frozen "
@@ -358,12 +360,12 @@ STAGES: dict[str, StageSpec] = {
             outs=({f"{layout.MODELS.as_posix()}/${{l2s.run}}": PERSIST},),
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
             plots=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
-            env=ENVS["train"],
+            env=ENVS["train"], threads="train.threads",
             resources=_measured(1879),
         ),
         StageSpec(
             "evaluate_l2s", "evaluate-l2s", "lipflow.stages.evaluate_l2s",
-            ("seed", "dataset.language", "evaluate", "l2s.run", "l2s.mel", "l2s.evaluate"),
+            ("seed", "dataset.language", "train.threads", "evaluate", "l2s.run", "l2s.mel", "l2s.evaluate"),
             "score generated speech: STOI, ESTOI and the recogniser's WER beside floor and ceiling -> "
             "reports/eval/<l2s.run>/",
             "Griffin-Lim speech from the generator, from the real mel (ceiling) and from the mean training mel "
@@ -375,7 +377,7 @@ STAGES: dict[str, StageSpec] = {
                      Option(("--run",), {"help": "run name: reports go to reports/eval/<run>/ (default: l2s.run)"})),
             outs=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/{layout.SPEECH_REPORT}": NOT_CACHED},),
             metrics=({f"{layout.EVAL_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},), env=ENVS["train"],
-            resources=_measured(1361),
+            threads="train.threads", resources=_measured(1361),
         ),
         StageSpec(
             "results", "results", "lipflow.stages.results", ("train.run", "model.variant", "l2s.run"),

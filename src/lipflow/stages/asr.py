@@ -15,10 +15,12 @@ from .. import params as params_mod
 from ..files import atomic_path
 from ..l2s import evaluate, train
 from ..l2s.models import check_recogniser
+from ..threads import limit_threads
 
 
 def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
+    limit_threads(params["train"]["threads"], "train.threads")
     dest = layout.best_model(train.RECOGNISER_RUN)
     given = params["l2s"]["asr"]["model"]
     if given:

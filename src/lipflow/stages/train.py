@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .. import params as params_mod
 from ..train import vanilla
-from ..train.setup import limit_threads, with_seed
+from ..threads import limit_threads
+from ..train.setup import with_seed
 
 
 def main(params_path: Path, options: dict) -> str:

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from .. import params as params_mod
 from ..l2s import train
+from ..threads import limit_threads
 
 
 def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
+    limit_threads(params["train"]["threads"], "train.threads")
     if options["seed"] is not None:
         params = {**params, "l2s": {**params["l2s"], "train": {**params["l2s"]["train"], "seed": options["seed"]}}}
     result = train.train_generator(params, options["run"], options["resume"])

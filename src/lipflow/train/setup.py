@@ -4,7 +4,6 @@ fingerprint and loop settings."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import keras
@@ -17,7 +16,6 @@ from ..params import ParamsError, fingerprint
 from .data import Augment, ClipData, check, clip_path
 from .loop import LoopConfig, RunPaths
 
-LOG = logging.getLogger(__name__)
 FLOAT16_POLICY = "mixed_float16"
 NOT_FINGERPRINTED = ("run", "epochs", "patience", "devices", "threads")
 """train keys a resumed run may change: more epochs or patience continue the same run, and
@@ -54,22 +52,6 @@ def distribution(params: dict) -> tf.distribute.Strategy:
             raise ParamsError(f"train.devices: {devices} logical CPUs cannot be made once TensorFlow has "
                               f"started in this process ({error}); train in a new process") from None
     return tf.distribute.MirroredStrategy([device.name for device in tf.config.list_logical_devices("CPU")])
-
-
-def limit_threads(count: int, param: str) -> None:
-    """TensorFlow's threads from a param, not from the machine or the engine: a job uses the cores
-    Snakemake reserved for it, and its sums come out the same whichever engine runs it. Where
-    TensorFlow already runs in this process (a notebook, a test), its threads can no longer change:
-    they stay, and a warning says so."""
-    threading = tf.config.threading
-    if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (count, count):
-        return
-    try:
-        threading.set_intra_op_parallelism_threads(count)
-        threading.set_inter_op_parallelism_threads(count)
-    except RuntimeError as error:
-        LOG.warning("%s (%d) not applied: TensorFlow already runs in this process (%s); the engines start "
-                    "each job in a process of its own", param, count, error)
 
 
 def make_deterministic(seed: int) -> None:

@@ -1,4 +1,4 @@
-"""What training sets up before its loop: here, TensorFlow's threads from a param."""
+"""TensorFlow's threads from a param."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 SCRIPT = """
 import tensorflow as tf
-from lipflow.train.setup import limit_threads
+from lipflow.threads import limit_threads
 limit_threads(1, "train.threads")
 limit_threads(1, "train.threads")
 tf.constant(1.0) + 1.0
