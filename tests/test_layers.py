@@ -21,7 +21,7 @@ FLOORS = [
     {"project", "records"},
     {"aligner", "vision", "scoring", "models", "splitting"},
     {"sweep"},
-    {"synth", "train", "evaluate", "realspeech", "experiment_report"},
+    {"synth", "train", "evaluate", "realspeech", "experiment_report", "protocols"},
     {"experiment", "experiment_run", "l2s", "predict", "recorder", "results", "timings"},
     {"stages"},
     {"pipeline"},

@@ -1,5 +1,6 @@
-"""What the vanilla-vs-KD sweep is made of: each protocol's split table and each run's name, which
-the stage table (paths of each run's stage) and the experiment code spell the same way."""
+"""What the vanilla-vs-KD sweep is made of: its methods, protocols' names and each run's name and
+outputs, which the stage table (paths of each run's stage) and the experiment code spell the same
+way. Kept free of numpy: the CLI's start-up imports it through the stage table."""
 
 from __future__ import annotations
 
@@ -24,22 +25,3 @@ def run_outputs(name: str) -> dict[str, Path]:
     return {"training": layout.train_reports(name) / "metrics.json",
             "metrics": layout.eval_reports(name) / "metrics.json",
             "predictions": layout.eval_reports(name) / "predictions.tsv"}
-
-
-def protocol_split(params: dict, protocol: str) -> Path:
-    """``data/split/protocols/<protocol>.tsv``: the project's split table as it is (``split``), or
-    the same clips re-split in that mode (same seed and fractions). Rewritten only when it
-    changes, so the runs that read it are not redone for nothing."""
-    from . import splitfile  # both load numpy, which the CLI's start-up (it wants only the run names) need not
-    from .splitting import assign
-
-    rows = splitfile.read(layout.SPLIT_TABLE)
-    if protocol != PROJECT_SPLIT:
-        for row in rows:
-            if not row.reason:
-                row.split = splitfile.EXCLUDED
-        assign(rows, {**params["split"], "mode": protocol}, params["seed"])
-    dest = layout.protocol_split_table(protocol)
-    if not dest.is_file() or dest.read_text(encoding="utf-8") != splitfile.to_tsv(rows):
-        splitfile.write(dest, rows)
-    return dest

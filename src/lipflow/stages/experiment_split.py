@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import sweep
+from .. import protocols
 from ..project import load
 
 
 def main(params_path: Path, options: dict) -> str:
-    return f"protocol {options['protocol']}: {sweep.protocol_split(load(params_path).params, options['protocol'])}"
+    return f"protocol {options['protocol']}: {protocols.write_split(load(params_path).params, options['protocol'])}"
