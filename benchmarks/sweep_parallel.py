@@ -70,6 +70,7 @@ def clear_sweep(folder: Path) -> None:
 def timed_sweep(folder: Path, cores: int) -> dict:
     """Wall seconds of ``snakemake --cores N experiment`` and the benchmark seconds of its runs."""
     clear_sweep(folder)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     tool(folder, "snakemake", "--cores", str(cores), "experiment")
     wall = time.perf_counter() - started
@@ -77,7 +78,7 @@ def timed_sweep(folder: Path, cores: int) -> dict:
     runs = sum(rules[rule].jobs for rule in RUN_RULES)
     runs_sum = sum(rules[rule].wall_s for rule in RUN_RULES)
     return {"wall_s": round(wall, 1), "runs": runs, "runs_sum_s": round(runs_sum, 1),
-            "wall_over_runs_sum": round(wall / runs_sum, 3), "load_before": round(os.getloadavg()[0], 2)}
+            "wall_over_runs_sum": round(wall / runs_sum, 3), "load_before": round(load_before, 2)}
 
 
 def main() -> None:

@@ -109,16 +109,12 @@ def stage_threads(stage):
     return pipeline.STAGES[stage].thread_count(PARAMS)
 
 
-def stage_command(stage):
-    """The stage's CLI command, each matrix axis given its wildcard (``--seed {wildcards.seed}``)."""
-    return pipeline.STAGES[stage].command_line("{{wildcards.{}}}")
-
-
 def stage_command_param(stage):
-    """The same command with a ``{<axis>}`` wildcard per axis, for ``params: command=``. A rule made
-    in a loop takes its command from a param: Snakemake evaluates a ``shell:`` expression again
-    when the job runs, by then with the loop variable's last value (every job would run the last
-    rule's command), while params are fixed when the rule is defined."""
+    """The stage's CLI command with a ``{<axis>}`` wildcard per matrix axis, for ``params: command=``
+    and ``shell: "{params.command} ..."``. Params are fixed when the rule is defined, while Snakemake
+    evaluates a ``shell:`` expression again when the job runs: in a rule made in a loop, by then
+    with the loop variable's last value (every job would run the last rule's command).
+    """
     return pipeline.STAGES[stage].command_line("{{{}}}")
 
 

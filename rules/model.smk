@@ -141,8 +141,9 @@ rule experiment_split:
         **stage_resources("experiment_split"),
     params:
         **stage_params("experiment_split"),
+        command=stage_command_param("experiment_split"),
     shell:
-        stage_command("experiment_split") + " > {log} 2>&1"
+        "{params.command} > {log} 2>&1"
 
 
 for method in sweep.METHODS:

@@ -99,7 +99,7 @@ def test_snakemake_rule_matches_the_stage_table(name, snakemake_rules):
     spec, rule = STAGES[name], snakemake_rules[name]
     command = spec.command_line("{{wildcards.{}}}")
     shard_job = f"{command} --shard {{wildcards.shard}}"
-    if "command" in rule.params._names:  # a rule made in a loop: its command is fixed when it is defined
+    if "command" in rule.params._names:  # a matrix rule: its command is fixed when it is defined
         assert rule.shellcmd == "{params.command} > {log} 2>&1"
         assert rule.params.command == spec.command_line("{{{}}}")
     else:
