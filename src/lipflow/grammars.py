@@ -48,18 +48,37 @@ def balanced(grammar: Grammar, count: int, seed: int) -> list[str]:
     size = int(np.prod([len(table) for table in grammar]))
     if not 1 <= count <= size:
         raise ValueError(f"a grammar of {size} sentences cannot give {count}")
+    if count == size:  # the one balanced draw of every sentence, which a search would find last
+        return sorted(sentences(grammar))
     rng = np.random.default_rng(seed)
     columns = []
     for table in grammar:
         chars = sorted(table)
         passes = -(-count // len(chars))
         columns.append([chars[i] for _ in range(passes) for i in rng.permutation(len(chars))][:count])
+    rows = [list(row) for row in zip(*columns)]
     codes: set[str] = set()
-    for row in zip(*columns):
-        code = "".join(row)
-        while code in codes:
-            slot = int(rng.integers(len(grammar)))
-            chars = sorted(grammar[slot])
-            code = code[:slot] + chars[int(rng.integers(len(chars)))] + code[slot + 1:]
-        codes.add(code)
+    for index, row in enumerate(rows):
+        while "".join(row) in codes:
+            _swap_one_word(rows, index, codes, rng)
+        codes.add("".join(row))
     return sorted(codes)
+
+
+def _swap_one_word(rows: list[list[str]], index: int, codes: set[str], rng: np.random.Generator) -> None:
+    """Swap one random slot's word between a repeated row and another random row.
+
+    A swap, not a new word, so every slot keeps its counts (a random new word once left one
+    word three uses past another). A row not reached yet is checked when it is; one already
+    taken (in ``codes``) must stay distinct, or the swap is not made.
+    """
+    other, slot = int(rng.integers(len(rows))), int(rng.integers(len(rows[index])))
+    mine, theirs = rows[index][:], rows[other][:]
+    mine[slot], theirs[slot] = theirs[slot], mine[slot]
+    if other < index:
+        taken, retaken = "".join(rows[other]), "".join(theirs)
+        if retaken in codes or retaken == "".join(mine):
+            return
+        codes.remove(taken)
+        codes.add(retaken)
+    rows[index][:], rows[other][:] = mine, theirs
