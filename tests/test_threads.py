@@ -8,11 +8,11 @@ import sys
 SCRIPT = """
 import tensorflow as tf
 from lipflow.threads import limit_threads
-limit_threads(1, "train.threads")
-limit_threads(1, "train.threads")
+limit_threads({"train": {"threads": 1}}, "train.threads")
+limit_threads({"train": {"threads": 1}}, "train.threads")
 tf.constant(1.0) + 1.0
 print(tf.config.threading.get_intra_op_parallelism_threads(), tf.config.threading.get_inter_op_parallelism_threads())
-limit_threads(2, "train.threads")
+limit_threads({"train": {"threads": 2}}, "train.threads")
 print(tf.config.threading.get_intra_op_parallelism_threads())
 """
 

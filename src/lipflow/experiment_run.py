@@ -29,7 +29,7 @@ def run_one(project: Project, method: str, trainer: Callable, seed: int, protoco
         raise LipflowError(f"{split_tsv} is missing: run `lipflow experiment-split --protocol {protocol}` first")
     if committed(params, name, split_tsv) is not None:
         return f"{name}: finished in an earlier checkout (its reports match {split_tsv}): not trained again"
-    limit_threads(params["experiment"]["threads"], "experiment.threads")
+    limit_threads(params, "experiment.threads")
     trainer({**params, "train": {**params["train"], "seed": seed}}, name, split_tsv=split_tsv)
     evaluate_run.evaluate(project, layout.best_model(name), name, split_tsv)
     return f"{name}: trained and evaluated -> {layout.eval_reports(name)}"

@@ -205,6 +205,14 @@ def load(path: Path | str = DEFAULT_PATH) -> dict:
     return validate(params, base=path.parent)
 
 
+def lookup(params: dict, dotted: str):
+    """``lookup(params, "train.epochs")`` -> ``params["train"]["epochs"]``."""
+    value = params
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
 def fingerprint(*parts: Any) -> str:
     """Stable short hash of parameters and inputs, stored in records to detect staleness."""
     blob = json.dumps(parts, sort_keys=True, default=str).encode()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from . import codedeps, layout, sweep
+from .params import lookup
 
 DATASET_ROOT = "${dataset.root}"
 ENVS = {concern: f"envs/{concern}.yaml" for concern in ("core", "align", "train")}
@@ -37,14 +38,6 @@ class Option:
 
     flags: tuple[str, ...]
     settings: dict
-
-
-def lookup(params: dict, dotted: str):
-    """``lookup(params, "train.epochs")`` -> ``params["train"]["epochs"]``."""
-    value = params
-    for part in dotted.split("."):
-        value = value[part]
-    return value
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ import logging
 
 import tensorflow as tf
 
+from .params import lookup
+
 LOG = logging.getLogger(__name__)
 
 
-def limit_threads(count: int, param: str) -> None:
+def limit_threads(params: dict, param: str) -> None:
     """TensorFlow's threads from a param, not from the machine or the engine: a job uses the cores
     Snakemake reserved for it, and its sums come out the same whichever engine runs it. Where
     TensorFlow already runs in this process (a notebook, a test), its threads can no longer change:
     they stay, and a warning says so."""
-    threading = tf.config.threading
+    count, threading = lookup(params, param), tf.config.threading
     if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (count, count):
         return
     try:

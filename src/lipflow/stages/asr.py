@@ -20,7 +20,7 @@ from ..threads import limit_threads
 
 def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
-    limit_threads(params["train"]["threads"], "train.threads")
+    limit_threads(params, "train.threads")
     dest = layout.best_model(train.RECOGNISER_RUN)
     given = params["l2s"]["asr"]["model"]
     if given:

@@ -12,7 +12,7 @@ from ..threads import limit_threads
 
 def main(params_path: Path, options: dict) -> str:
     project = load(params_path)
-    limit_threads(project.params["train"]["threads"], "train.threads")
+    limit_threads(project.params, "train.threads")
     run_name = project.params["kd" if options["kd"] else "train"]["run"]
     name = options["name"] or run_name
     summary = evaluate_run.evaluate(project, options["model"] or layout.best_model(run_name), name)

@@ -12,7 +12,7 @@ from ..threads import limit_threads
 
 def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
-    limit_threads(params["train"]["threads"], "train.threads")
+    limit_threads(params, "train.threads")
     run = options["run"] or params["l2s"]["run"]
     summary = evaluate.evaluate_generator(params, Path(options["model"] or layout.best_model(run)),
                                           layout.best_model(train.RECOGNISER_RUN), run)

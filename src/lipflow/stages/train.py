@@ -12,6 +12,6 @@ from ..train.setup import with_seed
 
 def main(params_path: Path, options: dict) -> str:
     params = with_seed(params_mod.load(params_path), options["seed"])
-    limit_threads(params["train"]["threads"], "train.threads")
+    limit_threads(params, "train.threads")
     result = vanilla.train(params, options["run"], options["resume"])
     return f"best epoch {result['best_epoch']}: val CER {result['val_cer']:.4f} WER {result['val_wer']:.4f}"

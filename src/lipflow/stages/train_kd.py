@@ -13,7 +13,7 @@ from ..train.setup import with_seed
 
 def main(params_path: Path, options: dict) -> str:
     params = with_seed(params_mod.load(params_path), options["seed"])
-    limit_threads(params["train"]["threads"], "train.threads")
+    limit_threads(params, "train.threads")
     result = kd.train(params, options["run"], options["resume"])
     student = result["student"]
     return (f"best epoch {result['best_epoch']} (by the best student's val CER): {student} val CER "

@@ -11,7 +11,7 @@ from ..threads import limit_threads
 
 def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
-    limit_threads(params["train"]["threads"], "train.threads")
+    limit_threads(params, "train.threads")
     if options["seed"] is not None:
         params = {**params, "l2s": {**params["l2s"], "train": {**params["l2s"]["train"], "seed": options["seed"]}}}
     result = train.train_generator(params, options["run"], options["resume"])
