@@ -26,10 +26,10 @@ def atomic_path(dest: Path):
     are removed first, so they do not pile up in an output folder DVC hashes."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in dest.parent.glob(glob.escape(f".{dest.stem}.") + "?" * TEMP_NAME_CHARS + glob.escape(
-            f".part{dest.suffix}")):
+    prefix, suffix = f".{dest.stem}.", f".part{dest.suffix}"
+    for leftover in dest.parent.glob(glob.escape(prefix) + "?" * TEMP_NAME_CHARS + glob.escape(suffix)):
         leftover.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
