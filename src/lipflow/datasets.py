@@ -55,6 +55,11 @@ class Rejected:
     key: str
     reason: str
 
+    @property
+    def speaker(self) -> str:
+        """The speaker folder the file lies in; empty for a file at the top of the root."""
+        return self.key.split("/")[0] if "/" in self.key else ""
+
 
 def read_sentences(spec: str, base: Path = Path(".")) -> dict[str, str]:
     """Sentence table ``id -> text`` from ``builtin:<name>`` or a TSV file (columns id, text)."""

@@ -149,8 +149,7 @@ def build_manifest(stage: str, clips: list[Clip], rejected: list[Rejected]) -> M
         record = load_record(stage, clip.key)
         rows.append({**base, "status": record.status, "reason": record.reason, **_flat(record.details)})
     for item in rejected:
-        speaker = item.key.split("/")[0] if "/" in item.key else ""
-        rows.append({"clip": item.key, "speaker": speaker, "sentence_id": "", "status": FAILED, "reason": item.reason})
+        rows.append({"clip": item.key, "speaker": item.speaker, "sentence_id": "", "status": FAILED, "reason": item.reason})
     return Manifest(stage, sorted(rows, key=lambda row: row["clip"]))
 
 

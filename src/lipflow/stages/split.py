@@ -45,8 +45,7 @@ def candidates(project: Project) -> list[Row]:
             reason = "the sentence has no words after normalisation"
         rows.append(Row(clip.key, clip.speaker, clip.sentence_id, label, EXCLUDED, reason))
     for item in rejected:
-        speaker = item.key.split("/")[0] if "/" in item.key else ""
-        rows.append(Row(item.key, speaker, "", "", EXCLUDED, item.reason))
+        rows.append(Row(item.key, item.speaker, "", "", EXCLUDED, item.reason))
     return sorted(rows, key=lambda row: row.clip)
 
 
