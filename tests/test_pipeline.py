@@ -34,12 +34,12 @@ def test_dvc_yaml_check_says_when_the_file_is_stale(tmp_path):
     assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 0
 
 
-
 def test_the_committed_lock_holds_only_stages_that_exist(dvc_stages):
     """DVC keeps a renamed or removed stage's lock entry forever; a stale entry would make the lock
     describe a pipeline that no longer exists."""
     locked = yaml.safe_load((REPO / "dvc.lock").read_text())["stages"]
     assert {name.split("@")[0] for name in locked} <= set(dvc_stages)
+
 
 def upstream_stages(paths) -> set[str]:
     """The per-clip stages (and the split) whose outputs some of ``paths`` are (Snakemake reads a
