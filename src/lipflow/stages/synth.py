@@ -80,8 +80,10 @@ def run_all(params: dict, keys: list[str] | None = None, force: bool = False, ba
 def manifest(params: dict, base: Path = Path(".")) -> Manifest:
     """``reports/manifests/synth.tsv`` over the planned clips (the corpus may not exist yet)."""
     root = Path(params["dataset"]["root"])
-    clips = [Clip(key.split("/")[0], key.split("/")[1], parse_key(params, key)["sentence_id"],
-                  root / f"{key}{VIDEO_SUFFIX}") for key in map(key_of, planned_clips(params, base))]
+    clips = []
+    for key in map(key_of, planned_clips(params, base)):
+        speaker, name = key.split("/")
+        clips.append(Clip(speaker, name, parse_key(params, key)["sentence_id"], root / f"{key}{VIDEO_SUFFIX}"))
     result = build_manifest(NAME, clips, [])
     write_manifest(result)
     return result
