@@ -40,7 +40,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from lipflow import aligner, alignfile, grid, media, params as params_mod, realspeech
+from lipflow import aligner, alignfile, grid, media, realspeech
+from lipflow import params as params_mod
 from lipflow.alignfile import Segment
 from lipflow.errors import LipflowError
 from lipflow.files import read_json
@@ -57,7 +58,8 @@ SPEEDS = (0.92, 1.08)          # playback rate of the perturbed copies (resample
 DELAYS = (0.013, 0.027)        # seconds cut from the start (not multiples of any MFCC shift tried)
 PREVIOUS = {                   # the defaults before issue 17
     "silence": "detect", "mfcc_window_length": 0.1, "mfcc_window_shift": 0.02, "mask_nonspeech": False,
-    "pause_min": 0, "edge_window": 0, "boundary_algorithm": "percent", "boundary_value": 50, "dtw_margin": 60.0, "languages": {},
+    "pause_min": 0, "edge_window": 0, "boundary_algorithm": "percent", "boundary_value": 50, "dtw_margin": 60.0,
+    "languages": {},
 }
 SETTINGS = {                   # the rows tried: name -> values laid over params.yaml's align section
     "default": {},
@@ -153,7 +155,8 @@ def edge_gaps(case: tuple, align: dict, params: dict, max_len: int) -> list[floa
     video, sentence, (loud_start, loud_end), frames = case
     segments = realspeech.aligned_segments(video, sentence, "eng", align, params["fps"]["fps"], frames, max_len)
     spoken = [s for s in segments if s.word not in alignfile.SILENCE_TOKENS]
-    return [abs(spoken[0].begin / alignfile.FRAME_UNIT - loud_start), abs(spoken[-1].end / alignfile.FRAME_UNIT - loud_end)]
+    return [abs(spoken[0].begin / alignfile.FRAME_UNIT - loud_start),
+            abs(spoken[-1].end / alignfile.FRAME_UNIT - loud_end)]
 
 
 def tts_cases(params: dict, folder: Path, kind: str, language: str, speakers: int, per_speaker: int) -> list[Case]:
@@ -200,7 +203,8 @@ def parse_try(text: str) -> tuple[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--settings", nargs="*", default=list(SETTINGS), help=f"rows of the table: {', '.join(SETTINGS)}")
+    parser.add_argument("--settings", nargs="*", default=list(SETTINGS),
+                        help=f"rows of the table: {', '.join(SETTINGS)}")
     parser.add_argument("--try", dest="tried", action="append", default=[], metavar="NAME:key=value,...",
                         help="one more row: these align values laid over params.yaml's")
     parser.add_argument("--tts-speakers", type=int, default=3, help="speakers per language of the TTS clips (0: none)")
@@ -232,7 +236,8 @@ def main() -> None:
     boundaries = {kind: len(next(iter(table.values()))[kind]) for kind in kinds}
     print(f"word-boundary error in frames (mean / worst): real = GRID's alignment of {REAL.stem}; "
           f"perturbed = {len(SPEEDS) + len(DELAYS)} resampled/shifted copies; tts = espeak-ng clips vs their truth; "
-          f"unaligned = first start / last end of {len(UNALIGNED)} GRID clips vs where they are loud (gross errors only)")
+          f"unaligned = first start / last end of {len(UNALIGNED)} GRID clips vs where they are loud "
+          "(gross errors only)")
     print("boundaries: " + ", ".join(f"{kind} {n}" for kind, n in boundaries.items()))
     print(f"{'setting':<28}" + "".join(f"{kind:>16}" for kind in kinds))
     for name, found in table.items():

@@ -163,7 +163,8 @@ def jobs_planned(output: str) -> int:
 
 def per_clip_chain(folder: Path, clips: int) -> Path:
     """The baseline: ``CHAIN`` touch rules per clip, nothing else."""
-    rules = [f'ITEMS = [f"c{{i}}" for i in range({clips})]\n\nrule all:\n    input: expand("s{CHAIN}/{{item}}", item=ITEMS)\n']
+    rules = [f'ITEMS = [f"c{{i}}" for i in range({clips})]\n\n'
+             f'rule all:\n    input: expand("s{CHAIN}/{{item}}", item=ITEMS)\n']
     for step in range(1, CHAIN + 1):
         source = f'"s{step - 1}/{{item}}"' if step > 1 else ""
         rules.append(f"rule step{step}:\n    input: {source or '[]'}\n    output: \"s{step}/{{item}}\"\n"
@@ -204,7 +205,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--speakers", type=int, default=4, help="part 1: synthetic speakers (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=1, help="part 1: runs of each stage both ways (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="part 1: runs of each stage both ways (default: %(default)s)")
     parser.add_argument("--sentences", type=int, default=12, help="part 1: sentences each says (default: %(default)s)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[GRID_SPEAKERS * n for n in PER_SPEAKER],
                         help="part 2: placeholder clips, multiples of 33 (default: %(default)s)")

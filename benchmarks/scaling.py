@@ -53,7 +53,8 @@ ENGINES = {
     BASELINE: ("snakemake --cores 1", ("snakemake", "--cores", "1", *TARGETS)),
     "cores2": ("snakemake --cores 2", ("snakemake", "--cores", "2", *TARGETS)),
     "dvc_repro": ("dvc repro", ("dvc", "repro", "--no-run-cache", "align", "mouth")),
-    SLURM: ("snakemake --profile profiles/slurm", ("snakemake", "--profile", "profiles/slurm", *SLURM_POLLING, *TARGETS)),
+    SLURM: ("snakemake --profile profiles/slurm",
+            ("snakemake", "--profile", "profiles/slurm", *SLURM_POLLING, *TARGETS)),
 }
 """Key of an engine's figures in the JSON line: its name in the table, its command."""
 
@@ -138,12 +139,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    parser.add_argument("--params", default=str(REPO / "params.yaml"), help="params file to start from (default: %(default)s)")
+    parser.add_argument("--params", default=str(REPO / "params.yaml"),
+                        help="params file to start from (default: %(default)s)")
     parser.add_argument("--speakers", type=int, default=4, help="synthetic speakers (default: %(default)s)")
     parser.add_argument("--sentences", type=int, default=12,
                         help="the first N sentences of dataset.sentences, said by every speaker (default: %(default)s)")
-    parser.add_argument("--full", action="store_true", help="the corpus params.yaml asks for (ignores --speakers, --sentences)")
-    parser.add_argument("--repeats", type=int, default=1, help="timed runs per engine, alternating (default: %(default)s)")
+    parser.add_argument("--full", action="store_true",
+                        help="the corpus params.yaml asks for (ignores --speakers, --sentences)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="timed runs per engine, alternating (default: %(default)s)")
     parser.add_argument("--no-slurm", action="store_true", help="leave out the SLURM profile")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away project and print where it is")
     args = parser.parse_args()
@@ -182,9 +186,11 @@ def main() -> None:
     median = {engine: statistics.median(values) for engine, values in seconds.items()}
     ratio = {engine: median[BASELINE] / median[engine] for engine in engines}
     synth = params["synth"]
-    print(f"{clips} clips ({synth['speakers']} speakers x {len(synth['sentence_ids']) if synth['sentence_ids'] != 'all' else 'all'} "
+    print(f"{clips} clips ({synth['speakers']} speakers x "
+          f"{len(synth['sentence_ids']) if synth['sentence_ids'] != 'all' else 'all'} "
           f"sentences, {synth['duration']} s each); corpus generated in {corpus_seconds:.1f} s (not timed)")
-    print(f"timed: the data stages fps, align, landmarks, mouth; in Snakemake {total_jobs} jobs, {per_clip_jobs} of them "
+    print(f"timed: the data stages fps, align, landmarks, mouth; in Snakemake {total_jobs} jobs, "
+          f"{per_clip_jobs} of them "
           f"shards of clips ({', '.join(f'{stage} {jobs.get(stage, 0)}' for stage in PER_CLIP_STAGES)}); "
           f"in DVC one job per stage")
     print(f"os.cpu_count() {os.cpu_count()}, usable CPUs {len(os.sched_getaffinity(0))}, "
@@ -205,7 +211,8 @@ def main() -> None:
         figures[f"{engine}_clips_per_s"] = round(clips / median[engine], 3) if engine in median else None
         figures[f"{engine}_ratio"] = round(ratio[engine], 3) if engine in ratio else None
     figures.update({"slurm_left_out": slurm_missing, "cpu_count": os.cpu_count(),
-                    "usable_cpus": len(os.sched_getaffinity(0)), "load_average_before": [round(load, 2) for load in loads],
+                    "usable_cpus": len(os.sched_getaffinity(0)),
+                    "load_average_before": [round(load, 2) for load in loads],
                     "corpus_seconds": round(corpus_seconds, 1), "failed_clips": failed})
     print(json.dumps(figures))
 

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from scaling import REPO, tool
 
 from lipflow import codedeps, layout, sweep
@@ -86,7 +85,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--seeds", type=int, default=3,
-                        help="training seeds, at least 3 (the schema asks for them): 2 runs each (default: %(default)s)")
+                        help="training seeds, at least 3 (the schema asks for them): 2 runs each "
+                             "(default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=8, help="epochs of every run (default: %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away project and print where it is")
     args = parser.parse_args()

@@ -1,4 +1,5 @@
-"""Word alignment against the synthetic corpus's ground truth (TTS vs TTS): aeneas (lipflow's align stage) vs no aligner.
+"""Word alignment against the synthetic corpus's ground truth (TTS vs TTS): aeneas (lipflow's align stage)
+vs no aligner.
 
 The synth stage knows when espeak-ng spoke each word, so alignment error can be measured
 exactly; but aeneas aligns with espeak's voice, so this is TTS against nearly the same TTS
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lipflow import aligner, params as params_mod
+from lipflow import aligner
+from lipflow import params as params_mod
 from lipflow.alignfile import SILENCE_TOKENS
 from lipflow.files import read_json, write_text
 from lipflow.layout import TRUTH_SUFFIX
@@ -63,7 +65,7 @@ def summary(values: np.ndarray) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--speakers", type=int, default=3)
     parser.add_argument("--sentences", nargs="*", default=["0", "3", "6", "12", "14", "16"])
@@ -92,7 +94,8 @@ def main() -> None:
     for name, row in figures.items():
         print(f"{name:<14}{row['mean_ms']:>9}{row['median_ms']:>11}{row['p90_ms']:>9}"
               f"{row['within_1_frame']:>11}{row['within_2_frames']:>12}")
-    print(f"generation {seconds['synth'] / len(planned):.2f} s/clip, aeneas {seconds['aeneas'] / len(planned):.2f} s/clip")
+    print(f"generation {seconds['synth'] / len(planned):.2f} s/clip, "
+          f"aeneas {seconds['aeneas'] / len(planned):.2f} s/clip")
     print(json.dumps({
         "clips": len(planned), "boundaries": boundaries,
         **{f"{name}_{key}": value for name, row in figures.items() for key, value in row.items()},

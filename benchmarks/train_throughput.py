@@ -32,7 +32,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lipflow import mouthfile, params as params_mod, splitfile
+from lipflow import mouthfile, splitfile
+from lipflow import params as params_mod
 from lipflow.models import Architecture, build, ctc_loss
 from lipflow.models.layers import VideoBatchNorm
 from lipflow.models.lipnet import VARIANTS

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import yaml
 
-from lipflow import codedeps, mouthfile, params as params_mod, text
+from lipflow import codedeps, mouthfile, text
+from lipflow import params as params_mod
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,7 +33,8 @@ def constraint_pins() -> dict[str, str]:
     lines = [line for line in CONSTRAINTS.read_text().splitlines() if line and not line.startswith("#")]
     return {canonicalize_name(name): version for name, version in (line.split("==") for line in lines)}
 GRID_FIXTURES = SHARED / "fixtures" / "grid"
-GRID_CLIPS = {"lbax4n": "lay blue at x four now", "sbwe5n": "set blue with e five now", "pwij3p": "place white in j three please"}
+GRID_CLIPS = {"lbax4n": "lay blue at x four now", "sbwe5n": "set blue with e five now",
+              "pwij3p": "place white in j three please"}
 
 
 MODULE_SECONDS: dict[str, int] = json.loads((Path(__file__).parent / "module_seconds.json").read_text())

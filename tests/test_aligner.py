@@ -40,7 +40,8 @@ def test_the_outer_word_edges_snap_to_the_speech_runs_within_the_window():
     assert [(f["begin"], f["end"]) for f in snapped] == [
         ("0.000", "0.970"), ("0.970", "1.200"), ("1.200", "2.120"), ("2.120", "3.000")]
     # a run edge farther than the window, or no window, leaves the words where aeneas put them
-    far = sync_map(("0.000", "0.700", []), ("0.700", "1.200", ["bin"]), ("1.200", "2.400", ["now"]), ("2.400", "3.0", []))
+    far = sync_map(("0.000", "0.700", []), ("0.700", "1.200", ["bin"]), ("1.200", "2.400", ["now"]),
+                   ("2.400", "3.0", []))
     assert aligner.snap_edges(far, runs, window=0.12) == far
     assert aligner.snap_edges(sync_map(*[(f["begin"], f["end"], f["lines"]) for f in snapped]), runs, 0) == \
         sync_map(*[(f["begin"], f["end"], f["lines"]) for f in snapped])

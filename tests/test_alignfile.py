@@ -52,7 +52,8 @@ def test_empty_silences_are_dropped_even_after_the_clip_but_empty_words_kept():
 
 
 def test_overlapping_fragments_never_overlap_after_conversion():
-    segments = alignfile.from_aeneas(sync_map(("0.000", "0.500", "a"), ("0.400", "0.450", "b"), ("0.450", "1.0", "c")), 25)
+    segments = alignfile.from_aeneas(sync_map(("0.000", "0.500", "a"), ("0.400", "0.450", "b"),
+                                              ("0.450", "1.0", "c")), 25)
     assert [(s.begin, s.end) for s in segments] == [(0, 12500), (12500, 12500), (12500, 25000)]
 
 
@@ -87,7 +88,8 @@ def test_sub_frame_round_trip_from_aeneas_seconds_to_file_and_back(tmp_path):
 
 
 def test_boundary_errors_in_frames_against_a_reference_ignore_silences():
-    reference = alignfile.parse_align("0 23750 sil\n23750 29500 bin\n29500 30000 sp\n30000 34000 blue\n34000 75000 sil\n")
+    reference = alignfile.parse_align("0 23750 sil\n23750 29500 bin\n29500 30000 sp\n"
+                                      "30000 34000 blue\n34000 75000 sil\n")
     aligned = [Segment(0, 24000, "sil"), Segment(24000, 29000, "bin"), Segment(29000, 34010, "blue"),
                Segment(34010, 75000, "sil")]
     assert alignfile.boundary_errors(aligned, reference) == pytest.approx([0.25, 0.5, 1.0, 0.01])
@@ -131,7 +133,8 @@ def test_from_word_times_refuses_what_cannot_be_an_align_file():
 
 # Properties (hypothesis): any contiguous segmentation survives writing and reading
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 WORD = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=1, max_size=12)
 

@@ -13,7 +13,8 @@ def test_manifest_exits_non_zero_only_when_every_clip_of_the_stage_failed(projec
     assert cli.main(["fps", "--clip", "s1/18-BROKEN"]) == 0, "one bad clip never stops a job"
     assert cli.main(["manifest", "fps"]) == 1
     error = capsys.readouterr().err
-    assert "fps: 1 clips, 0 ok, 1 failed" in error and "every clip failed" in error and "reports/manifests/fps.tsv" in error
+    assert ("fps: 1 clips, 0 ok, 1 failed" in error and "every clip failed" in error
+            and "reports/manifests/fps.tsv" in error)
     assert (project.root / "reports/manifests/fps.tsv").is_file(), "the manifest is written all the same"
     assert cli.main(["fps"]) == 1, "a whole-stage run (a DVC stage) stops the same way"
     assert "every clip failed" in capsys.readouterr().err

@@ -50,7 +50,8 @@ def test_snakemake_and_dvc_produce_the_same_files(grid_project, tmp_path):
     files = outputs(root)
     assert files == outputs(made_by_snakemake)
     assert any(str(f).endswith(".align") for f in files) and any(str(f).endswith(".mp4") for f in files)
-    differing = [f for f in files if not f.name.endswith(".record.json") and not filecmp.cmp(root / f, made_by_snakemake / f, shallow=False)]
+    differing = [f for f in files if not f.name.endswith(".record.json")
+                 and not filecmp.cmp(root / f, made_by_snakemake / f, shallow=False)]
     assert differing == []
     for manifest in DATA_RULES:
         path = f"reports/manifests/{manifest}.tsv"

@@ -91,7 +91,8 @@ def test_each_post_deploy_script_installs_its_part_in_a_fresh_venv(tmp_path):
     pins = constraint_pins()
     subprocess.run([str(folder / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "setuptools==69.5.1", "wheel", f"numpy=={pins['numpy']}"], check=True, capture_output=True)
-    environment = {**os.environ, "PATH": f"{folder / 'bin'}{os.pathsep}{os.environ['PATH']}", "LIPFLOW_SOURCE": str(REPO)}
+    environment = {**os.environ, "PATH": f"{folder / 'bin'}{os.pathsep}{os.environ['PATH']}",
+                   "LIPFLOW_SOURCE": str(REPO)}
     for env in ENV_FILES:
         script = REPO / env.replace(".yaml", ".post-deploy.sh")
         result = subprocess.run(["bash", str(script)], env=environment, capture_output=True, text=True, timeout=900)

@@ -22,7 +22,8 @@ def metrics(cer: float, wer: float) -> dict:
 
 def test_aggregate_gives_mean_and_sample_deviation_per_method():
     table = experiment.aggregate({"vanilla": [metrics(0.1, 0.3), metrics(0.3, 0.5)], "kd": [metrics(0.2, 0.4)]})
-    assert table["vanilla"]["test"]["beam"] == {"runs": 2, "cer_mean": 0.2, "cer_std": pytest.approx(0.141421, abs=1e-6),
+    assert table["vanilla"]["test"]["beam"] == {"runs": 2, "cer_mean": 0.2,
+                                                "cer_std": pytest.approx(0.141421, abs=1e-6),
                                                 "wer_mean": 0.4, "wer_std": pytest.approx(0.141421, abs=1e-6)}
     assert table["kd"]["test"]["beam"]["cer_std"] == 0.0
     params = yaml.safe_load((REPO / "params.yaml").read_text())
@@ -68,7 +69,8 @@ def test_the_sweep_runs_each_method_and_seed_as_a_dvc_matrix_stage_and_a_new_see
     report = json.loads((root / "reports/experiments/kd_vs_vanilla.json").read_text())
     entry = report["protocols"]["split"]
     assert entry["seeds"] == [1, 2, 3] and report["missing_runs"] == []
-    assert entry["methods"]["vanilla"]["val"]["greedy"]["runs"] == 3 and "cer_std" in entry["methods"]["kd"]["val"]["beam"]
+    assert (entry["methods"]["vanilla"]["val"]["greedy"]["runs"] == 3
+            and "cer_std" in entry["methods"]["kd"]["val"]["beam"])
     for who in ("floor", "vanilla", "kd"):
         numbers = entry["estimates"]["val"][who]
         assert numbers["cer_low"] <= numbers["cer"] <= numbers["cer_high"]
@@ -97,4 +99,5 @@ def test_the_sweep_runs_each_method_and_seed_as_a_dvc_matrix_stage_and_a_new_see
     assert partial.returncode == 0, partial.stderr[-2000:]
     report = json.loads((root / "reports/experiments/kd_vs_vanilla.json").read_text())
     assert report["missing_runs"] == ["experiment/split/kd-s2"] and report["protocols"]["split"]["seeds"] == [1, 3]
-    assert "Runs not done yet, left out: experiment/split/kd-s2." in (root / "reports/experiments/kd_vs_vanilla.md").read_text()
+    assert ("Runs not done yet, left out: experiment/split/kd-s2."
+            in (root / "reports/experiments/kd_vs_vanilla.md").read_text())

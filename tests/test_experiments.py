@@ -36,7 +36,8 @@ def project_run(project: Project, check: bool = True):
     def run(*args: str) -> subprocess.CompletedProcess:
         result = project.run(*args, check=False)
         if check:
-            assert result.returncode == 0, f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            assert result.returncode == 0, (f"{' '.join(args)} exited {result.returncode}:\n"
+                                            f"{result.stdout}\n{result.stderr}")
         return result
     return run
 

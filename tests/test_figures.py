@@ -20,7 +20,8 @@ def history() -> pd.DataFrame:
 
 def test_each_figure_is_a_png_drawn_the_same_way_twice(tmp_path):
     speakers = pd.DataFrame({"speaker": ["s1", "s2"], "clips": [5, 7], "beam_cer": [0.1, 0.3], "beam_wer": [0.2, 0.5]})
-    confusion = pd.DataFrame([[3, 1, 0], [0, 2, 2], [1, 0, 0]], index=["p", "a", "<none>"], columns=["p", "a", "<none>"])
+    confusion = pd.DataFrame([[3, 1, 0], [0, 2, 2], [1, 0, 0]], index=["p", "a", "<none>"],
+                             columns=["p", "a", "<none>"])
     rate = 16000
     tone = (0.5 * np.sin(np.linspace(0, 2000, rate)) * 32767).astype(np.int16)
     with wave.open(str(tmp_path / "clip.wav"), "wb") as handle:

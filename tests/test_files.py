@@ -23,7 +23,8 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary_one(tmp_path):
 
 def test_temporary_files_of_a_killed_writer_are_removed_by_the_next_write_of_that_file(tmp_path):
     dest, neighbour = tmp_path / "18-AB.npz", tmp_path / "18-AB.x.npz"
-    killed = [tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.npz", dir=tmp_path)[1] for path in (dest, neighbour)]
+    killed = [tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.npz", dir=tmp_path)[1]
+              for path in (dest, neighbour)]
     write_npz(dest, {"frames": np.zeros((2, 3), np.uint8)})
     assert sorted(p.name for p in tmp_path.iterdir()) == [killed[1].rsplit("/", 1)[1], "18-AB.npz"], \
         "only the leftover of the file written goes (another file's may be in flight)"

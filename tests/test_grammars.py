@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from lipflow import grammars, grid
 from lipflow.datasets import project_sentences
@@ -13,7 +14,7 @@ from lipflow.params import load
 from lipflow.splitfile import Row
 from lipflow.splitting import assign
 from lipflow.synth import corpus
-from lipflow.synth.plan import planned_clips, parse_key
+from lipflow.synth.plan import parse_key, planned_clips
 from lipflow.text import normalise
 from tests.conftest import REPO
 

@@ -19,12 +19,12 @@ from lipflow.extras import EXTRAS, missing_extra
 from tests.conftest import CONSTRAINTS, REPO, constraint_pins
 
 
-
 def declared() -> dict[str, list[Requirement]]:
     """``""`` (the core) and each extra -> its requirements, from pyproject.toml."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     return {"": [Requirement(text) for text in project["dependencies"]],
-            **{extra: [Requirement(text) for text in texts] for extra, texts in project["optional-dependencies"].items()}}
+            **{extra: [Requirement(text) for text in texts]
+               for extra, texts in project["optional-dependencies"].items()}}
 
 
 def test_every_declared_dependency_is_pinned_within_its_range():
@@ -107,7 +107,8 @@ def test_the_core_then_align_in_two_steps_then_train_and_record_install_in_a_fre
     subprocess.run(aligner, check=True)
 
     pip(bin_dir, f"{source}[train,record]")
-    subprocess.run([python, "-c", "import lipflow.train.vanilla, lipflow.train.kd, lipflow.recorder.server"], check=True)
+    subprocess.run([python, "-c", "import lipflow.train.vanilla, lipflow.train.kd, lipflow.recorder.server"],
+                   check=True)
     summary = ("import tensorflow as tf\nwith tf.summary.create_file_writer('logs').as_default():\n"
                "    tf.summary.scalar('loss', 1.0, step=1)")  # the training loop's TensorBoard log
     subprocess.run([python, "-c", summary], cwd=tmp_path, check=True)

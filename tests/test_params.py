@@ -28,16 +28,20 @@ def test_repository_params_are_valid():
         (lambda p: p["dataset"].update(sentences="no/such/table.tsv"), r"dataset\.sentences: file not found"),
         (lambda p: p["dataset"].update(sentences="builtin:klingon"), r"dataset\.sentences: no built-in table"),
         (lambda p: p["dataset"].update(kind="italian", root="no/such/folder"), r"dataset\.root: folder not found"),
-        (lambda p: p["dataset"].update(kind="grid_synthetic"), r"dataset\.sentences: dataset\.kind grid_synthetic needs builtin:grid"),
-        (lambda p: p["dataset"].update(sentences="builtin:grid"), r"dataset\.sentences: builtin:grid is for dataset\.kind grid"),
-        (lambda p: p["dataset"].update(kind="grid_synthetic", sentences="builtin:grid"), r"dataset\.language: GRID is English"),
+        (lambda p: p["dataset"].update(kind="grid_synthetic"),
+         r"dataset\.sentences: dataset\.kind grid_synthetic needs builtin:grid"),
+        (lambda p: p["dataset"].update(sentences="builtin:grid"),
+         r"dataset\.sentences: builtin:grid is for dataset\.kind grid"),
+        (lambda p: p["dataset"].update(kind="grid_synthetic", sentences="builtin:grid"),
+         r"dataset\.language: GRID is English"),
         (lambda p: p["mouth"].update(frames="many"), r"mouth\.frames"),
         (lambda p: p["align"].update(pause_min=-1), r"align\.pause_min: -1 is less than the minimum"),
         (lambda p: p["align"]["languages"].update(ita={"mfcc_window_lenght": 0.1}),
          r"align\.languages\.ita\.mfcc_window_lenght: unknown key"),
         (lambda p: p["align"]["languages"].update(eng={"silence": "guess"}),
          r"align\.languages\.eng\.silence: 'guess' is not one of"),
-        (lambda p: p["align"]["languages"].update(eng={"languages": {}}), r"align\.languages\.eng\.languages: unknown key"),
+        (lambda p: p["align"]["languages"].update(eng={"languages": {}}),
+         r"align\.languages\.eng\.languages: unknown key"),
     ],
 )
 def test_bad_params_name_the_key(tmp_path, edit, message):
@@ -90,7 +94,8 @@ def test_synthetic_corpus_and_recordings_have_separate_roots(tmp_path):
 def test_a_grammar_table_needs_a_count_and_a_pool_needs_a_grammar(tmp_path):
     data = repo_params()
     data["dataset"].update(sentences="builtin:italian_grid")
-    with pytest.raises(params.ParamsError, match="synth.sentences_per_speaker: builtin:italian_grid has tens of thousands"):
+    with pytest.raises(params.ParamsError,
+                       match="synth.sentences_per_speaker: builtin:italian_grid has tens of thousands"):
         params.validate(data, base=tmp_path)
     data["synth"]["sentence_pool"] = 60
     assert params.validate(data, base=tmp_path)["synth"]["sentences_per_speaker"] is None
@@ -130,5 +135,6 @@ def test_an_unknown_key_is_refused_in_every_section(tmp_path, path):
     for key in path:
         node = node[key]
     node["no_such_key"] = 1
-    with pytest.raises(params.ParamsError, match=".".join([*path, "no_such_key"]).replace(".", r"\.") + ": unknown key"):
+    with pytest.raises(params.ParamsError,
+                       match=".".join([*path, "no_such_key"]).replace(".", r"\.") + ": unknown key"):
         params.validate(data, base=tmp_path)

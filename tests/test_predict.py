@@ -7,8 +7,8 @@ import keras
 import pytest
 
 from lipflow import cli, layout, params, splitfile
-from lipflow.scoring import decode
 from lipflow.models import Architecture, build
+from lipflow.scoring import decode
 from tests.conftest import REPO, ffmpeg, speech_clip
 
 pytestmark = pytest.mark.slow
@@ -20,7 +20,8 @@ def tiny_model(project):
     """An untrained LipNet of the pipeline's crop shape: real layers, arbitrary output."""
     mouth = params.load(REPO / "params.yaml")["mouth"]
     keras.utils.set_random_seed(0)
-    arch = Architecture((2, 2, 2), 4, 0.0, mouth["frames"], mouth["height"] // 2, mouth["width"] // 2, mouth["channels"])
+    arch = Architecture((2, 2, 2), 4, 0.0, mouth["frames"], mouth["height"] // 2, mouth["width"] // 2,
+                        mouth["channels"])
     model = build(arch, source_size=(mouth["height"], mouth["width"]))
     (project.root / MODEL).parent.mkdir(parents=True)
     model.save(project.root / MODEL)

@@ -32,7 +32,8 @@ def metrics_files(tmp_path, monkeypatch):
                                                           "tensorflow": "2.21.0", "git": "abc123"})
     write(layout.SPLIT_METRICS, {"mode": "random", "parts": {
         "train": {"clips": 134, "speakers": 10, "sentences": 19},
-        "test": {"clips": 28, "speakers": 10, "sentences": 15, "unseen_word_share": 0.0, "unseen_sentence_share": 0.0}}})
+        "test": {"clips": 28, "speakers": 10, "sentences": 15, "unseen_word_share": 0.0,
+                 "unseen_sentence_share": 0.0}}})
     return params
 
 
@@ -59,7 +60,8 @@ def speech_system(stoi: float, wer: float) -> dict:
 
 def test_lip_to_speech_stands_between_its_floor_and_ceiling(metrics_files):
     split = {"clips": 28, "generated": speech_system(0.65, 0.2), "vocoded_real": speech_system(0.93, 0.1),
-             "mean_mel": speech_system(0.37, 1.0), "real_audio": reader(0.05, 0.09), "stoi_share_of_floor_to_ceiling": 0.5}
+             "mean_mel": speech_system(0.37, 1.0), "real_audio": reader(0.05, 0.09),
+             "stoi_share_of_floor_to_ceiling": 0.5}
     write(layout.eval_reports(metrics_files["l2s"]["run"]) / "metrics.json", {"lip_to_speech": {"test": split}})
     text = results.markdown(metrics_files)
     assert "| test | generated | 28 | 0.650 [0.600, 0.700] | 0.325 [0.275, 0.375] | 20.00% [10.00, 40.00] |" in text

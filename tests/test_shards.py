@@ -13,7 +13,8 @@ AUTO = {"count": "auto", "clips_per_shard": 24, "max_count": 128}
 KEYS = st.lists(st.from_regex(r"s[0-9]{1,2}/[a-z0-9]{1,6}-[A-Z]{2}", fullmatch=True), unique=True, max_size=60)
 
 
-@pytest.mark.parametrize("clips, count", [(0, 1), (1, 1), (24, 1), (47, 1), (48, 2), (190, 4), (990, 32), (8250, 128), (33_000, 128)])
+@pytest.mark.parametrize("clips, count", [(0, 1), (1, 1), (24, 1), (47, 1), (48, 2), (190, 4), (990, 32), (8250, 128),
+                                          (33_000, 128)])
 def test_auto_count_is_a_power_of_two_with_enough_clips_each_capped(clips, count):
     assert shards.count(clips, AUTO) == count
 

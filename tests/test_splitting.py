@@ -115,7 +115,8 @@ def test_sentence_lists_are_checked():
     with pytest.raises(SplitError, match="would leave val empty"):
         assign(corpus_rows(3, 6), held_settings("sentences", val_fraction=0.05), 1)  # 0.05 x 6 sentences -> none
     with pytest.raises(SplitError, match="would leave train empty"):
-        assign(corpus_rows(3, 6), held_settings("sentences", val_sentences=["0", "1", "2"], test_sentences=["3", "4", "5"]), 1)
+        assign(corpus_rows(3, 6), held_settings("sentences", val_sentences=["0", "1", "2"],
+                                                test_sentences=["3", "4", "5"]), 1)
     with pytest.raises(SplitError, match="split.test_sentences: not used in random mode"):
         assign(corpus_rows(3, 6), held_settings("random", test_sentences=["1"]), 1)
     with pytest.raises(SplitError, match="split.val_speakers: not used in sentences mode"):
@@ -163,7 +164,8 @@ def test_split_report_counts_each_part_and_how_unseen_it_is():
                  "unseen_word_share": 1.0},
         "excluded": {"clips": 6, "speakers": 3, "sentences": 4},
     }}
-    empty = report(assign(corpus_rows(2, 4), held_settings("random", val_fraction=0.0, test_fraction=0.25), 1), "random")
+    empty = report(assign(corpus_rows(2, 4), held_settings("random", val_fraction=0.0, test_fraction=0.25), 1),
+                   "random")
     assert empty["parts"]["val"] == {"clips": 0, "speakers": 0, "sentences": 0, "unseen_speaker_share": None,
                                      "unseen_sentence_share": None, "unseen_word_share": None}
 
@@ -171,7 +173,9 @@ def test_split_report_counts_each_part_and_how_unseen_it_is():
 # Properties for any seed and fractions (issue 23: a clip written to two parts, or a named test speaker
 # left in train, passed the example-based tests)
 
-from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 FRACTIONS = st.floats(0.05, 0.35)
 

@@ -59,7 +59,8 @@ def test_ctc_min_frames_counts_repeats():
 
 # Properties (hypothesis) for any text, not only the corpus sentences
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
 

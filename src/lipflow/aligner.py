@@ -188,7 +188,8 @@ def align_clip(video: Path, fragments: Path, language: str, align: dict) -> dict
         wav = Path(work) / "audio.wav"
         text_file = Path(work) / "fragments.txt"
         media.extract_audio(video, wav, AENEAS_SAMPLE_RATE)
-        text_file.write_text(aligned_lines(fragments.read_text(encoding="utf-8"), settings["silence"]), encoding="utf-8")
+        text_file.write_text(aligned_lines(fragments.read_text(encoding="utf-8"), settings["silence"]),
+                             encoding="utf-8")
         sync_map = align_audio(wav, text_file, language, settings)
     if not sync_map.get("fragments"):
         raise StageError("aeneas returned no fragments")

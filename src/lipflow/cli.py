@@ -81,13 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=_run_manifest)
 
     sub = commands.add_parser("record", help="serve the web recorder that writes takes into the dataset folder",
-                              description="Serve the recorder page (docs/recorder.md); defaults from params.yaml record.")
+                              description="Serve the recorder page (docs/recorder.md); "
+                                          "defaults from params.yaml record.")
     sub.add_argument("--host", help="address to listen on (default: record.host, loopback)")
     sub.add_argument("--port", type=int, help="port (default: record.port)")
     sub.add_argument("--root", help="dataset folder to write into (default: dataset.root)")
     sub.set_defaults(handler=_run_record)
 
-    sub = commands.add_parser("predict", help="read the sentence from the lips in one video (any container and frame rate)",
+    sub = commands.add_parser("predict", help="read the sentence from the lips in one video "
+                                              "(any container and frame rate)",
                               description="Convert to the pipeline's frame rate, crop the mouth and decode it with "
                                           "the evaluate decoders; prints one line per decoder.")
     sub.add_argument("video", help="video file with one speaker's face")
@@ -97,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=_run_predict)
 
     sub = commands.add_parser("speak", help="speech from the lips of one silent video (any container and frame rate)",
-                              description="Crop the mouth as the pipeline does, generate the mel with the lip-to-speech "
-                                          "generator and vocode it with Griffin-Lim into a WAV.")
+                              description="Crop the mouth as the pipeline does, generate the mel with the "
+                                          "lip-to-speech generator and vocode it with Griffin-Lim into a WAV.")
     sub.add_argument("video", help="video file with one speaker's face (its sound, if any, is not used)")
     sub.add_argument("--out", help="WAV to write (default: the video's name with .speech.wav)")
     sub.add_argument("--voice", help="a recording of the speaker's voice (audio or video with sound) for the speaker "
@@ -113,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=_run_preview)
 
     sub = commands.add_parser("dvc-yaml", help="write dvc.yaml from the stage table (src/lipflow/pipeline.py)")
-    sub.add_argument("--check", action="store_true", help="only say whether dvc.yaml is what the table gives (exit 1 if not)")
+    sub.add_argument("--check", action="store_true",
+                     help="only say whether dvc.yaml is what the table gives (exit 1 if not)")
     sub.set_defaults(handler=_run_dvc_yaml)
 
-    sub = commands.add_parser("timings", help="where the last Snakemake runs' time went, per rule (logs/*/*.benchmark.tsv)",
+    sub = commands.add_parser("timings", help="where the last Snakemake runs' time went, per rule "
+                                              "(logs/*/*.benchmark.tsv)",
                               description="Sums the benchmark file Snakemake writes for every job: jobs, wall and CPU "
                                           "seconds and peak memory per rule, as Snakemake samples them (short-lived "
                                           "child processes such as ffmpeg may be missed from CPU seconds). A job "

@@ -118,8 +118,8 @@ def project_sentences(params: dict, base: Path = Path(".")) -> dict[str, str]:
 
 def video_files(root: Path, extensions: list[str]) -> tuple[list[Path], list[Rejected]]:
     """Files with a video extension under ``root`` (symlinked folders are not entered; a take the
-    recorder is still writing is not there yet), and the symlinks among them that are never read: one leading outside the root (a stage would read
-    and copy a file the user did not put in the dataset) and one leading nowhere."""
+    recorder is still writing is not there yet), and the symlinks among them that are never read: one leading outside
+    the root (a stage would read and copy a file the user did not put in the dataset) and one leading nowhere."""
     wanted, real_root = {e.lower() for e in extensions}, root.resolve()
     paths, rejected = [], []
     for path in sorted(p for p in root.rglob("*") if p.suffix.lstrip(".").lower() in wanted and not is_temporary(p)):

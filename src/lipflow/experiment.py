@@ -83,7 +83,8 @@ def comparison_lines(comparisons: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = (), protocol: str | None = None) -> str:
+def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = (),
+             protocol: str | None = None) -> str:
     lines = [
         f"## Vanilla vs online knowledge distillation: {protocol or protocol_label(PROJECT_SPLIT, params)}",
         "",
@@ -102,7 +103,8 @@ def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict
             # A floor reads the same split whatever was trained: one row, not one per method.
             for method in ("floor",) if decoder in FLOORS else table:
                 row = table["vanilla" if method == "floor" else method][split][decoder]
-                lines.append(f"| {split} | {decoder} | {method} | {100 * row['cer_mean']:.2f} ± {100 * row['cer_std']:.2f}% "
+                lines.append(f"| {split} | {decoder} | {method} | "
+                             f"{100 * row['cer_mean']:.2f} ± {100 * row['cer_std']:.2f}% "
                              f"| {100 * row['wer_mean']:.2f} ± {100 * row['wer_std']:.2f}% |")
     if comparisons:
         lines += comparison_lines(comparisons)
@@ -140,7 +142,8 @@ def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: 
             entry = {}
             for measure, unit in UNITS.items():
                 estimate = intervals.seeds_interval([run[(split, decode.BEAM)] for run in runs], unit, resamples, seed)
-                entry.update({measure: estimate.estimate, f"{measure}_low": estimate.low, f"{measure}_high": estimate.high})
+                entry.update({measure: estimate.estimate, f"{measure}_low": estimate.low,
+                              f"{measure}_high": estimate.high})
             row[method] = entry
         table[split] = row
     return table
@@ -170,7 +173,8 @@ def run(project: Project) -> str:
             report["protocols"][protocol] = protocol_entry(protocol, layout.protocol_split_table(protocol), done,
                                                            params)
     if not report["protocols"]:
-        raise LipflowError(f"no seed of the sweep has both runs done yet (missing: {', '.join(report['missing_runs'])}): "
+        raise LipflowError("no seed of the sweep has both runs done yet "
+                           f"(missing: {', '.join(report['missing_runs'])}): "
                            "run `snakemake --cores 2 experiment` or `dvc repro experiment`")
     text = report_markdown(report, params)
     write_json(report_path(".json"), report)
@@ -193,10 +197,12 @@ def training_line(entry: dict) -> str:
 
 
 def report_markdown(report: dict, params: dict) -> str:
-    sections = [markdown(entry["methods"], entry["seeds"], params, entry["comparisons"], protocol_label(protocol, params))
+    sections = [markdown(entry["methods"], entry["seeds"], params, entry["comparisons"],
+                         protocol_label(protocol, params))
                 + "\n" + training_line(entry) + "\n"
                 for protocol, entry in report["protocols"].items()]
-    missing = [f"Runs not done yet, left out: {', '.join(report['missing_runs'])}.", ""] if report["missing_runs"] else []
+    missing = ([f"Runs not done yet, left out: {', '.join(report['missing_runs'])}.", ""] if report["missing_runs"]
+               else [])
     return "\n".join(["# Does online distillation help?", "", *protocol_table(report["protocols"], params), "",
                       *missing, *sections])
 

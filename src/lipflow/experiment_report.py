@@ -18,7 +18,8 @@ def protocol_table(protocols: dict, params: dict) -> list[str]:
              "same split. Vanilla and KD (best student): mean over the training seeds done (of "
              f"{', '.join(map(str, params['experiment']['seeds']))}), interval resampling seeds, then clips. Last "
              "column: KD - vanilla, paired over the same clips.", "",
-             "| protocol | seeds | floor CER | vanilla CER | KD CER | floor WER | vanilla WER | KD WER | KD - vanilla CER |",
+             "| protocol | seeds | floor CER | vanilla CER | KD CER | floor WER | vanilla WER | KD WER | "
+             "KD - vanilla CER |",
              "|---|---|---|---|---|---|---|---|---|"]
     for protocol, entry in protocols.items():
         test = entry["estimates"].get("test")

@@ -24,7 +24,8 @@ def run_one(project: Project, method: str, trainer: Callable, seed: int, protoco
     params = project.params
     name, split_tsv = run_name(method, seed, protocol), layout.protocol_split_table(protocol)
     if protocol not in params["experiment"]["protocols"]:
-        raise LipflowError(f"protocol {protocol!r} is not one of experiment.protocols {params['experiment']['protocols']}")
+        raise LipflowError(f"protocol {protocol!r} is not one of experiment.protocols "
+                           f"{params['experiment']['protocols']}")
     if not split_tsv.is_file():
         raise LipflowError(f"{split_tsv} is missing: run `lipflow experiment-split --protocol {protocol}` first")
     if committed(params, name, split_tsv) is not None:

@@ -121,9 +121,11 @@ def _clip_outs(stage: str) -> tuple:
 def _run_options(default_run: str, seed_param: str = "train.seed") -> tuple[Option, ...]:
     return (
         Option(("--resume",), {"action": argparse.BooleanOptionalAction, "default": True,
-                               "help": "continue from the run's last checkpoint when there is one (default: %(default)s)"}),
+                               "help": "continue from the run's last checkpoint when there is one "
+                                       "(default: %(default)s)"}),
         Option(("--run",), {"help": f"run name (default: {default_run})"}),
-        Option(("--seed",), {"type": int, "help": f"training seed (default: {seed_param}, or the top-level seed when null)"}),
+        Option(("--seed",), {"type": int,
+                             "help": f"training seed (default: {seed_param}, or the top-level seed when null)"}),
     )
 
 
@@ -190,7 +192,8 @@ EVALUATE_OPTIONS = (
     Option(("--model",), {"help": "saved model (default: models/<train.run>/model.keras)"}),
     Option(("--name",), {"help": "run name: reports go to reports/eval/<name>/ (default: train.run)"}),
     Option(("--kd",), {"action": "store_true",
-                       "help": "evaluate the best student of lipflow train-kd (models/<kd.run>/model.keras, name kd.run)"}),
+                       "help": "evaluate the best student of lipflow train-kd "
+                               "(models/<kd.run>/model.keras, name kd.run)"}),
 )
 
 STAGES: dict[str, StageSpec] = {
@@ -352,7 +355,8 @@ STAGES: dict[str, StageSpec] = {
             options=_run_options("l2s.run", "l2s.train.seed"),
             outs=({f"{layout.MODELS.as_posix()}/${{l2s.run}}": PERSIST},),
             metrics=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/metrics.json": NOT_CACHED},),
-            plots=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/dvclive/plots/metrics": {"x": "step", "cache": False}},),
+            plots=({f"{layout.TRAIN_REPORTS.as_posix()}/${{l2s.run}}/dvclive/plots/metrics":
+                    {"x": "step", "cache": False}},),
             env=ENVS["train"], threads="train.threads",
             resources=_measured(1879),
         ),

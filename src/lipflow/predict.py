@@ -13,9 +13,8 @@ from pathlib import Path
 from . import layout
 from .errors import StageError
 from .project import Project
-from .vision import any_video
+from .vision import any_video, sheet
 from .vision import mouths as vision_mouths
-from .vision import sheet
 
 
 @dataclass

@@ -43,7 +43,8 @@ class Project:
     def find(self, keys: list[str]) -> dict[str, Clip | UnknownClip]:
         """Each key's clip, or the error saying why there is none: one discovery for all keys."""
         clips, rejected = self.discover()
-        by_key: dict[str, Clip | UnknownClip] = {item.key: UnknownClip(f"{item.key}: {item.reason}") for item in rejected}
+        by_key: dict[str, Clip | UnknownClip] = {item.key: UnknownClip(f"{item.key}: {item.reason}")
+                                                 for item in rejected}
         by_key.update({clip.key: clip for clip in clips})
         return {key: by_key.get(key) or UnknownClip(f"{key}: no such clip under {self.root}") for key in keys}
 

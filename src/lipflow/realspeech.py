@@ -50,5 +50,6 @@ def reference_errors(align: dict, max_len: int) -> list[float]:
     errors = []
     for name, language in CLIPS:
         reference = alignfile.read_align(REFERENCE / f"{name}{grid.ALIGN_SUFFIX}")
-        errors += scored(REFERENCE / f"{name}{AUDIO_SUFFIX}", reference, language, align, grid.FPS, grid.FRAMES, max_len)
+        errors += scored(REFERENCE / f"{name}{AUDIO_SUFFIX}", reference, language, align, grid.FPS, grid.FRAMES,
+                         max_len)
     return errors

@@ -13,9 +13,9 @@ import io
 import logging
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import layout
 from .datasets import Clip, Rejected
@@ -41,7 +41,7 @@ class Record:
         return self.status == OK
 
     @classmethod
-    def load(cls, path: Path) -> "Record":
+    def load(cls, path: Path) -> Record:
         return cls(**read_json(path))
 
     def save(self, path: Path) -> None:
@@ -149,7 +149,8 @@ def build_manifest(stage: str, clips: list[Clip], rejected: list[Rejected]) -> M
         record = load_record(stage, clip.key)
         rows.append({**base, "status": record.status, "reason": record.reason, **_flat(record.details)})
     for item in rejected:
-        rows.append({"clip": item.key, "speaker": item.speaker, "sentence_id": "", "status": FAILED, "reason": item.reason})
+        rows.append({"clip": item.key, "speaker": item.speaker, "sentence_id": "", "status": FAILED,
+                     "reason": item.reason})
     return Manifest(stage, sorted(rows, key=lambda row: row["clip"]))
 
 

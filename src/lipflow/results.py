@@ -82,7 +82,8 @@ def _reader_rank(reader: str) -> tuple[bool, str]:
 
 
 def evaluation_table(evaluation: dict) -> list[str]:
-    lines = ["| split | reader | clips | CER [95% interval] | WER [95% interval] | viseme ER |", "|---|---|---|---|---|---|"]
+    lines = ["| split | reader | clips | CER [95% interval] | WER [95% interval] | viseme ER |",
+             "|---|---|---|---|---|---|"]
     for split in (part for part in PART_ORDER if part in evaluation):
         readers = {name: numbers for name, numbers in evaluation[split].items() if isinstance(numbers, dict)}
         for reader in sorted(readers, key=_reader_rank):
@@ -186,7 +187,8 @@ def markdown(params: dict) -> str:
         lines += alignment_lines(found["alignment"], params)
     lines += ["", f"Environment: lipflow {environment.get('lipflow')}, Python {environment.get('python')}, "
                   f"TensorFlow {environment.get('tensorflow')}, git {environment.get('git')}.", "",
-              "Sources: " + ", ".join(f"`{path}` ({file_hash(path)})" for path in paths.values() if path.is_file()) + "."]
+              "Sources: " + ", ".join(f"`{path}` ({file_hash(path)})" for path in paths.values()
+                                      if path.is_file()) + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lipflow.l2s.data import draw_references, reference_candidates
 from lipflow.splitfile import Row
@@ -30,7 +31,8 @@ def test_only_a_speaker_with_a_single_clip_is_its_own_reference():
 @given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["train", "val", "test"])), min_size=1, max_size=30),
        st.integers(-2**63, 2**63 - 1))
 def test_drawn_references_share_the_speaker_and_differ_from_the_clip_when_another_exists(specs, seed):
-    rows = [Row(f"s{speaker}/{index}", f"s{speaker}", str(index), "x", part) for index, (speaker, part) in enumerate(specs)]
+    rows = [Row(f"s{speaker}/{index}", f"s{speaker}", str(index), "x", part)
+            for index, (speaker, part) in enumerate(specs)]
     drawn = draw_references(reference_candidates(rows, rows), seed)
     for row, choice in zip(rows, drawn):
         assert rows[choice].speaker == row.speaker

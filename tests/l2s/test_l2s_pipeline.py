@@ -6,8 +6,8 @@ import csv
 import json
 import shutil
 
-import soundfile
 import pytest
+import soundfile
 
 from lipflow.l2s import evaluate
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
-from lipflow import mouthfile, params as params_mod
+from lipflow import mouthfile
+from lipflow import params as params_mod
 from lipflow.l2s.evaluate import stoi_pair
 from lipflow.l2s.mel import MelSettings, clip_mel, crop_locked
 from tests.conftest import REPO

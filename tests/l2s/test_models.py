@@ -8,8 +8,17 @@ import pytest
 import tensorflow as tf
 
 from lipflow import text
-from lipflow.l2s.models import (FRAMES, MEL, REFERENCE, TEXT, GeneratorShape, RecogniserError, build_generator,
-                                build_recogniser, check_recogniser)
+from lipflow.l2s.models import (
+    FRAMES,
+    MEL,
+    REFERENCE,
+    TEXT,
+    GeneratorShape,
+    RecogniserError,
+    build_generator,
+    build_recogniser,
+    check_recogniser,
+)
 from lipflow.l2s.train import SpeechTask, recogniser_frames
 from lipflow.train.loop import make_train_step
 

@@ -15,7 +15,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
-from lipflow import layout, media, project as project_mod
+from lipflow import layout, media
+from lipflow import project as project_mod
 from lipflow.datasets import read_sentences
 from lipflow.recorder.server import create_app
 from lipflow.stages import fps, run_stage

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lipflow import layout, media as media_mod
+from lipflow import layout
+from lipflow import media as media_mod
 from lipflow.datasets import discover, read_sentences
 from lipflow.params import ParamsError
 from lipflow.recorder.server import create_app

@@ -100,7 +100,8 @@ def test_a_clearly_better_method_is_detected_and_the_sign_is_b_minus_a():
     worse = runs(3, 0.2, lengths, first_seed=100)
     better = runs(4, 0.05, lengths, first_seed=200)
     result = intervals.paired_difference(worse, better, "chars", RESAMPLES, seed=0)
-    mean_rate = lambda rs: np.mean([sum(s.chars.errors for s in r) / lengths.sum() for r in rs])
+    def mean_rate(rs):
+        return np.mean([sum(s.chars.errors for s in r) / lengths.sum() for r in rs])
     assert result.estimate == pytest.approx(mean_rate(better) - mean_rate(worse))
     assert result.low <= result.estimate <= result.high < 0
     assert intervals.verdict(result.low, result.high, a="vanilla", b="kd") == "kd has the lower error rate"

@@ -94,7 +94,8 @@ def test_bad_videos_each_get_a_manifest_entry_and_the_run_goes_on(project, tmp_p
     clips = {
         "s1/0-NF": ("mp4", ["-f", "lavfi", "-i", "color=c=gray:s=360x288:r=25:d=3,noise=alls=100:allf=t",
                             "-i", source, "-map", "0:v", "-map", "1:a", *x264]),
-        "s1/1-HB": ("mp4", ["-i", source, "-vf", "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='gte(n,38)'", *x264]),
+        "s1/1-HB": ("mp4", ["-i", source, "-vf", "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='gte(n,38)'",
+                            *x264]),
         "s1/2-OF": ("mp4", ["-i", source, "-vf", "trim=end_frame=1", *x264]),
         "s1/3-GR": ("mkv", ["-i", source, "-vf", "format=gray", "-c:v", "ffv1", "-c:a", "aac"]),
         "s1/4-LG": ("mp4", ["-stream_loop", "2", "-i", source, *x264]),

@@ -67,8 +67,10 @@ def test_grid_clips_in_english(project, capsys):
 
 
 def test_italian_browser_recordings_at_30_and_29_97_fps(project, capsys):
-    cases = {"s1/2-AB": ("30", "webm"), "s1/16-AB": ("30000/1001", "mp4"), "s2/4-Zoë O'Neil \"Q\"": ("30000/1001", "webm")}
-    sentences = {"2": "Perfetto, vorrei comprarne due.", "16": "Purtroppo non lo so, però potresti chiedere all'autista.",
+    cases = {"s1/2-AB": ("30", "webm"), "s1/16-AB": ("30000/1001", "mp4"),
+             "s2/4-Zoë O'Neil \"Q\"": ("30000/1001", "webm")}
+    sentences = {"2": "Perfetto, vorrei comprarne due.",
+                 "16": "Purtroppo non lo so, però potresti chiedere all'autista.",
                  "4": "Sì, grazie e arrivederci."}
     for key, (rate, container) in cases.items():
         sentence = sentences[key.split("/")[1].split("-")[0]]

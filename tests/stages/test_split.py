@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from lipflow import cli, layout, project as project_mod
+from lipflow import cli, layout
+from lipflow import project as project_mod
 from lipflow.records import FAILED, OK, Record
 from lipflow.splitting import SplitError
 from lipflow.stages import mouth, split
@@ -72,7 +73,8 @@ def test_speaker_split_is_speaker_disjoint(dataset):
         if row["split"] != "excluded":
             speakers.setdefault(row["speaker"], set()).add(row["split"])
     assert all(len(assigned) == 1 for assigned in speakers.values()), speakers
-    assert sorted(part for assigned in speakers.values() for part in assigned) == ["test", "train", "train", "train", "val"]
+    assert sorted(part for assigned in speakers.values() for part in assigned) == [
+        "test", "train", "train", "train", "val"]
 
     dataset.set_params(**{"split.val_speakers": ["s4"], "split.test_speakers": ["s5"]})
     assert cli.main(["split"]) == 0
@@ -129,8 +131,10 @@ def test_sentence_split_writes_the_report_and_a_line_per_part(dataset, capsys):
     assert lines == [
         f"{layout.SPLIT_TABLE} (sentences mode), {layout.SPLIT_METRICS}",
         "train: 10 clips, 5 speakers, 2 sentences",
-        "val: 5 clips, 5 speakers, 1 sentences; unseen in train: 0.0% of speakers, 100.0% of sentences, 100.0% of word tokens",
-        "test: 4 clips, 4 speakers, 1 sentences; unseen in train: 0.0% of speakers, 100.0% of sentences, 83.3% of word tokens",
+        "val: 5 clips, 5 speakers, 1 sentences; unseen in train: 0.0% of speakers, 100.0% of sentences, "
+        "100.0% of word tokens",
+        "test: 4 clips, 4 speakers, 1 sentences; unseen in train: 0.0% of speakers, 100.0% of sentences, "
+        "83.3% of word tokens",
         "excluded: 2 clips, 2 speakers, 1 sentences",
     ]
 

@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lipflow import grid, params as params_mod
+from lipflow import grid
+from lipflow import params as params_mod
 from lipflow.synth import corpus, face
 from lipflow.synth.visemes import viseme
 
@@ -108,7 +109,8 @@ def test_drawn_sentences_are_distinct_and_come_from_seed_and_index_alone():
     codes = corpus.drawn_sentences(SEED, 1, table, 20)
     assert codes == corpus.drawn_sentences(SEED, 1, table[::-1], 20) and len(set(codes)) == 20
     assert all(grid.is_name(code) for code in codes) and codes == sorted(codes)
-    assert corpus.drawn_sentences(SEED, 2, table, 20) != codes and corpus.drawn_sentences(SEED + 1, 1, table, 20) != codes
+    assert (corpus.drawn_sentences(SEED, 2, table, 20) != codes
+            and corpus.drawn_sentences(SEED + 1, 1, table, 20) != codes)
     with pytest.raises(corpus.SynthError, match="1 to 64000 different sentences"):
         corpus.drawn_sentences(SEED, 1, table, 0)
 

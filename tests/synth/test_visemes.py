@@ -4,8 +4,18 @@ import pytest
 from lipflow import grid
 from lipflow.datasets import read_sentences
 from lipflow.synth.speech import Phone, Voice, speak
-from lipflow.synth.visemes import (FIELDS, GLIDES, PHONEME_VISEMES, VISEMES, VisemeError, glide, pose,
-                                   cartoon_targets, shape_track, viseme)
+from lipflow.synth.visemes import (
+    FIELDS,
+    GLIDES,
+    PHONEME_VISEMES,
+    VISEMES,
+    VisemeError,
+    cartoon_targets,
+    glide,
+    pose,
+    shape_track,
+    viseme,
+)
 
 OPEN = FIELDS.index("open")
 
@@ -55,7 +65,8 @@ def test_track_follows_the_phones_at_the_frames():
     times = (np.arange(25) + 0.5) / 25
     track = shape_track(cartoon_targets(phones), 0.1, times, 0.02)
     assert track.shape == (25, len(FIELDS))
-    during = lambda start, end: track[(times > start + 0.05) & (times < end - 0.05), OPEN]
+    def during(start, end):
+        return track[(times > start + 0.05) & (times < end - 0.05), OPEN]
     assert during(0.3, 0.6).min() > 0.5
     assert during(0.1, 0.3).max() < 0.05
     assert during(0.6, 0.8).max() < 0.05

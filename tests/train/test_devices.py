@@ -48,7 +48,8 @@ def test_two_devices_give_one_devices_loss_curves_vanilla_and_distilled(tiny_pro
     params["kd"]["run"] = "one-kd"
     vanilla.train(params)
     kd.train(params)
-    on_two = {**params, "train": {**params["train"], "devices": 2, "run": "two"}, "kd": {**params["kd"], "run": "two-kd"}}
+    on_two = {**params, "train": {**params["train"], "devices": 2, "run": "two"},
+              "kd": {**params["kd"], "run": "two-kd"}}
     (tiny_project / "params.yaml").write_text(yaml.safe_dump(on_two, sort_keys=False))
     for stage in ("train", "train-kd"):
         trained = subprocess.run([sys.executable, "-m", "lipflow", stage], capture_output=True, text=True)

@@ -11,8 +11,8 @@ import pytest
 import tensorflow as tf
 
 from lipflow import params as params_mod
-from lipflow.scoring import decode
 from lipflow.models import load_model
+from lipflow.scoring import decode
 from lipflow.train import loop, setup, vanilla
 
 pytestmark = pytest.mark.slow
@@ -98,7 +98,8 @@ def test_the_test_split_never_reaches_training_or_model_selection(uninterrupted,
     rng = np.random.default_rng(7)
     rows = [(f"s9/{index}-TT", tiny.labels[index % 2], "test") for index in range(4)]
     for clip, _, _ in rows:
-        tiny.write_clip(Path("."), clip, rng.integers(0, 256, (tiny.frames, tiny.height, tiny.width, 3), dtype=np.uint8))
+        tiny.write_clip(Path("."), clip,
+                        rng.integers(0, 256, (tiny.frames, tiny.height, tiny.width, 3), dtype=np.uint8))
     with open("data/split/split.tsv", "a", encoding="utf-8") as table:
         table.writelines(f"{clip}\ts9\t0\t{label[::-1]}\t{split}\t\n" for clip, label, split in rows)
     poisoned = vanilla.train(params_mod.load("params.yaml"), run="poisoned")

@@ -11,15 +11,15 @@ reported side by side, never merged.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import platform
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
 
 import keras
 import numpy as np
@@ -110,7 +110,7 @@ class Floors:
     features: np.ndarray
 
     @classmethod
-    def of(cls, table: pd.DataFrame) -> "Floors":
+    def of(cls, table: pd.DataFrame) -> Floors:
         train = table[table["split"] == splitfile.TRAIN]
         return cls(list(train["label"]), floors.clip_features(list(train["clip"])))
 
@@ -125,8 +125,8 @@ class Floors:
 def evaluate_split(model: keras.Model, name: str, clips: pd.DataFrame, settings: dict,
                    words: tuple[str, ...] | None, language: str, trivial: Floors) -> SplitResult:
     keys = list(clips["clip"])
-    frames = tqdm((mouthfile.read_frames(layout.artefact("mouth", key)) for key in keys), total=len(keys), desc=f"evaluate {name}", unit="clip",
-                  disable=len(keys) < 2)
+    frames = tqdm((mouthfile.read_frames(layout.artefact("mouth", key)) for key in keys), total=len(keys),
+                  desc=f"evaluate {name}", unit="clip", disable=len(keys) < 2)
     hypotheses = transcribe(model, frames, settings, words)
     scores = {decoder: metrics.score_all(clips["label"], sentences, language)
               for decoder, sentences in hypotheses.items()}
@@ -186,7 +186,8 @@ def evaluate(project: Project, model_path: Path, name: str, split_tsv: Path = SP
         write_breakdown(staging / f"per_sentence_{result.name}.tsv", result, "sentence_id")
         write_confusions(staging / f"confusion_{result.name}", result)
     info = model_info(model, model_path)
-    write_text(staging / "summary.md", summary_markdown(name, info, settings, words, summary, results, empty, split_tsv))
+    write_text(staging / "summary.md",
+               summary_markdown(name, info, settings, words, summary, results, empty, split_tsv))
     replace_folder(staging, out)
     return summary
 
@@ -354,7 +355,8 @@ def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ..
         f"- parameters: {info['parameters']:,}",
         f"- input: {' x '.join(str(d) for d in info['input_shape'])} (frames x height x width x channels)",
         "", "## Data", "",
-        f"- split table: `{split_tsv}` (sha256 {file_hash(split_tsv)}), mouth arrays under `{layout.stage_dir('mouth')}/`",
+        f"- split table: `{split_tsv}` (sha256 {file_hash(split_tsv)}), "
+        f"mouth arrays under `{layout.stage_dir('mouth')}/`",
         *(f"- {result.name}: {len(result.clips)} clips, {result.clips['speaker'].nunique()} speakers"
           for result in results),
         *(f"- {split}: no clips in the split table, not scored" for split in empty),

@@ -22,7 +22,6 @@ from ..train.data import Augment, ClipData, clip_path
 from .mel import MEL
 
 
-
 def reference_candidates(examples: list[Row], pool: list[Row]) -> list[list[int]]:
     """For each example, the indices into ``pool`` of the clips it may take its reference mel from."""
     by_speaker: dict[str, list[int]] = defaultdict(list)

@@ -263,8 +263,8 @@ def summary_markdown(run: str, summary: dict, examples: dict[str, list[str]], se
             lines.append(f"| {system} | {_cell(row, 'stoi')} | {_cell(row, 'estoi')} | {_cell(row, 'mel_l1')} | "
                          f"{_cell(row, 'wer')} | {_cell(row, 'cer')} |")
         share = numbers["stoi_share_of_floor_to_ceiling"]
-        lines += ["", f"Generated STOI covers {share:.0%} of the way from the floor to the ceiling." if share is not None
-                  else "The ceiling is not above the floor: STOI cannot rank the model here."]
+        lines += ["", f"Generated STOI covers {share:.0%} of the way from the floor to the ceiling."
+                  if share is not None else "The ceiling is not above the floor: STOI cannot rank the model here."]
         unscored = numbers["clips"] - numbers[GENERATED].get("stoi_clips", 0)
         if unscored:
             lines.append(f"STOI and ESTOI are means over {numbers['clips'] - unscored} clips: {unscored} have under "

@@ -40,7 +40,7 @@ class MelSettings:
     fps: float
 
     @classmethod
-    def from_params(cls, params: dict) -> "MelSettings":
+    def from_params(cls, params: dict) -> MelSettings:
         mel = params["l2s"]["mel"]
         return cls(mel["sample_rate"], mel["n_fft"], mel["win_length"], mel["hop_length"], mel["n_mels"],
                    mel["fmin"], mel["fmax"], mel["griffin_lim_iterations"], params["fps"]["fps"])
@@ -90,7 +90,8 @@ def read_wave(path, sample_rate: int) -> np.ndarray:
     return waveform
 
 
-def crop_locked(waveform: np.ndarray, source_frames: np.ndarray, mask: np.ndarray, samples_per_frame: int) -> np.ndarray:
+def crop_locked(waveform: np.ndarray, source_frames: np.ndarray, mask: np.ndarray,
+                samples_per_frame: int) -> np.ndarray:
     """The audio of each crop's video frame, in crop order: T x ``samples_per_frame`` samples.
 
     Crops the mouth stage padded (no video behind them) get silence rather than a repeated

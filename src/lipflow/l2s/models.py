@@ -95,7 +95,8 @@ def _speaker_embedding(reference, width: int):
     """A fixed-size, unit-length summary of the reference mel: the voice, not the words."""
     x = keras.layers.Normalization(axis=-1, name="reference_normalise")(reference)
     for index, channels in enumerate((64, 128), start=1):
-        x = keras.layers.Conv1D(channels, 5, strides=2, padding="same", activation="relu", name=f"speaker_conv{index}")(x)
+        x = keras.layers.Conv1D(channels, 5, strides=2, padding="same", activation="relu",
+                                name=f"speaker_conv{index}")(x)
     x = keras.layers.GlobalAveragePooling1D(name="speaker_pool")(x)
     x = keras.layers.Dense(width, name="speaker_dense")(x)
     return keras.layers.UnitNormalization(name="speaker_embedding")(x)

@@ -124,7 +124,8 @@ class SpeechTask:
 
     def train_losses(self, inputs, labels, label_lengths):
         terms, _ = self.losses(inputs, labels, label_lengths, training=True)
-        return {"loss": keras.ops.mean(self.total(terms)), **{name: keras.ops.mean(values) for name, values in terms.items()}}
+        return {"loss": keras.ops.mean(self.total(terms)),
+                **{name: keras.ops.mean(values) for name, values in terms.items()}}
 
     def predict(self, inputs, labels, label_lengths):
         return {TEXT: self.generator({FRAMES: inputs[FRAMES], REFERENCE: inputs[REFERENCE]}, training=False)[TEXT]}
@@ -151,7 +152,8 @@ def generator_shape(params: dict) -> GeneratorShape:
 
 
 def load_speech_data(params: dict, split_tsv: Path = layout.SPLIT_TABLE,
-                     mouth_dir: Path = layout.STAGE_DIRS["mouth"], mel_dir: Path = layout.STAGE_DIRS["mel"]) -> SpeechData:
+                     mouth_dir: Path = layout.STAGE_DIRS["mouth"],
+                     mel_dir: Path = layout.STAGE_DIRS["mel"]) -> SpeechData:
     """Checked crops and mels of the train and val splits (TrainInputError lists every problem)."""
     examples = splitfile.read(split_tsv)
     max_label_len = params["labels"]["absolute_max_string_len"]

@@ -7,6 +7,7 @@ keeps the legacy "blank is the last class" convention from creeping back in.
 from __future__ import annotations
 
 import keras
+
 from ..text import BLANK
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
+
 from ..text import NUM_CLASSES
 from .layers import VideoBatchNorm
 
@@ -44,7 +45,7 @@ class Architecture:
     """Keras dtype policy of every layer but the float32 logits."""
 
     @classmethod
-    def from_params(cls, params: dict) -> "Architecture":
+    def from_params(cls, params: dict) -> Architecture:
         """The ``model`` section plus T and C of the mouth crops; paper variants fix filters and units."""
         model, mouth = params["model"], params["mouth"]
         filters, units = PAPER_VARIANTS.get(model["variant"], (model["filters"], model["gru_units"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import media
@@ -80,7 +80,7 @@ def check_video(path: Path, extension: str) -> dict:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class TakeStore:
@@ -89,7 +89,8 @@ class TakeStore:
     def __init__(self, root: Path, sentences: dict[str, str], extensions: list[str]):
         missing = sorted(set(MIME_EXTENSIONS.values()) - {ext.lower() for ext in extensions})
         if missing:
-            raise ParamsError(f"dataset.video_extensions: add {', '.join(missing)}, or recorded takes are never discovered")
+            raise ParamsError(f"dataset.video_extensions: add {', '.join(missing)}, "
+                              "or recorded takes are never discovered")
         self.root = Path(root)
         self.sentences = sentences
         self.extensions = extensions
@@ -172,7 +173,8 @@ class TakeStore:
         """
         initials = check_initials(initials)
         if sentence_id not in self.sentences:
-            raise TakeRejected(f"unknown sentence ID {sentence_id!r}; the sentence table has {', '.join(self.sentences)}")
+            raise TakeRejected(f"unknown sentence ID {sentence_id!r}; "
+                               f"the sentence table has {', '.join(self.sentences)}")
         extension = extension_for(mime_type)
         probe = check_video(Path(upload), extension)
         stem = f"{sentence_id}-{initials}"

@@ -8,7 +8,7 @@ list corrected.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import editdistance
 import keras

@@ -10,8 +10,8 @@ more); both are kept because they differ.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import jiwer
 import numpy as np
@@ -44,7 +44,7 @@ class Counts:
     def rate(self) -> float:
         return self.errors / self.reference_length
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         return Counts(
             self.substitutions + other.substitutions, self.deletions + other.deletions,
             self.insertions + other.insertions, self.hits + other.hits,

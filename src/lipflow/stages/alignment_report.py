@@ -38,7 +38,8 @@ def report(project: Project) -> dict:
     word_frames, errors, mismatched = [], [], 0
     for clip in aligned:
         segments = alignfile.read_align(layout.artefact("align", clip.key))
-        word_frames += [(s.end - s.begin) / alignfile.FRAME_UNIT for s in segments if s.word not in alignfile.SILENCE_TOKENS]
+        word_frames += [(s.end - s.begin) / alignfile.FRAME_UNIT for s in segments
+                        if s.word not in alignfile.SILENCE_TOKENS]
         truth = truth_path(clip.source)
         if truth.is_file():
             try:

@@ -17,5 +17,6 @@ def main(params_path: Path, options: dict) -> str:
     name = options["name"] or run_name
     summary = evaluate_run.evaluate(project, options["model"] or layout.best_model(run_name), name)
     lines = [f"{split} {decoder}: CER {numbers['cer']:.4f} WER {numbers['wer']:.4f} ({numbers['clips']} clips)"
-             for split, decoders in summary.items() for decoder, numbers in decoders.items() if isinstance(numbers, dict)]
+             for split, decoders in summary.items() for decoder, numbers in decoders.items()
+             if isinstance(numbers, dict)]
     return "\n".join([*lines, f"reports: {layout.eval_reports(name)}"])

@@ -1,4 +1,5 @@
-"""Stage 9d: generated speech scored with STOI, ESTOI and the recogniser's WER, beside floor and ceiling -> ``reports/eval/<l2s.run>/``."""
+"""Stage 9d: generated speech scored with STOI, ESTOI and the recogniser's WER, beside floor and ceiling ->
+``reports/eval/<l2s.run>/``."""
 
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ def run(project: Project, clip: Clip, force: bool = False) -> Record:
         locked = crop_locked(waveform, crops["source_frames"], crops["mask"], settings.samples_per_video_frame)
         mel = clip_mel(locked, settings)
         write_npz(dest, {MEL: mel, AUDIO: locked})
-        return {"output": str(dest), "mel_frames": len(mel), "audio_seconds": round(len(waveform) / settings.sample_rate, 3),
+        return {"output": str(dest), "mel_frames": len(mel),
+                "audio_seconds": round(len(waveform) / settings.sample_rate, 3),
                 "locked_seconds": round(len(locked) / settings.sample_rate, 3),
                 "peak": round(float(np.abs(locked).max()), 4)}
 

@@ -8,7 +8,8 @@ from ..datasets import Clip
 from ..params import fingerprint
 from ..project import Project
 from ..records import Record, run_clip
-from ..vision import landmarks as vision_landmarks, mouths as vision_mouths
+from ..vision import landmarks as vision_landmarks
+from ..vision import mouths as vision_mouths
 from ..vision.video import decode
 from . import ClipStage, upstream
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import params as params_mod
-from ..train import vanilla
 from ..threads import limit_threads
+from ..train import vanilla
 from ..train.setup import with_seed
 
 

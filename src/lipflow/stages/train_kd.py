@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import params as params_mod
-from ..train import kd
 from ..threads import limit_threads
+from ..train import kd
 from ..train.setup import with_seed
 
 

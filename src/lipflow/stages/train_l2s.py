@@ -1,4 +1,5 @@
-"""Stage 9c: the lip-to-speech generator, video + reference mel -> mel, best epoch by val mel L1 -> ``models/<l2s.run>/``."""
+"""Stage 9c: the lip-to-speech generator, video + reference mel -> mel, best epoch by val mel L1 ->
+``models/<l2s.run>/``."""
 
 from __future__ import annotations
 

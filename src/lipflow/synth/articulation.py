@@ -65,7 +65,8 @@ class Style:
 
 def speaker_style(seed: int, index: int) -> Style:
     rng = np.random.default_rng([seed, index, STYLE_STREAM])
-    return Style(*(round(float(rng.uniform(*bounds)), 3) for bounds in (AMPLITUDE, WIDTH_GAIN, ASYMMETRY, SPEED, TEETH)))
+    return Style(*(round(float(rng.uniform(*bounds)), 3)
+                   for bounds in (AMPLITUDE, WIDTH_GAIN, ASYMMETRY, SPEED, TEETH)))
 
 
 def class_of(phoneme: str) -> str:
@@ -99,7 +100,8 @@ def realistic_targets(phones: list[Phone], style: Style, rng: np.random.Generato
     times = np.array(sorted({t for p in phones for t in (p.start, p.end)}))
     moved = np.maximum.accumulate(times + rng.normal(0, jitter, len(times))) if jitter > 0 else times
     at = dict(zip(times.tolist(), moved.tolist()))
-    gains = np.clip(rng.normal(1.0, amplitude_noise, len(phones)), 0.3, 1.7) if amplitude_noise > 0 else np.ones(len(phones))
+    gains = (np.clip(rng.normal(1.0, amplitude_noise, len(phones)), 0.3, 1.7) if amplitude_noise > 0
+             else np.ones(len(phones)))
     targets = []
     for phone, gain in zip(phones, gains):
         start, end = at[phone.start], at[phone.end]

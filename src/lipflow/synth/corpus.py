@@ -206,7 +206,8 @@ def face_cache_dir() -> Path:
     """Where checked landmarks of composed stills are kept between processes: Snakemake runs
     one process per clip, and loading dlib to check the same speaker's photo again costs
     more than half of a clip. ``$LIPFLOW_CACHE``, else the user's cache folder."""
-    root = os.environ.get("LIPFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lipflow"
+    root = os.environ.get("LIPFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME")
+                                                   or Path.home() / ".cache") / "lipflow"
     return Path(root) / "faces"
 
 

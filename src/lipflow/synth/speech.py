@@ -237,7 +237,8 @@ def speak_sentence(sentence: str, voice: Voice, language: str = "ita") -> tuple[
     if [word for _, _, word in tokens] != expected:
         raise SpeechError(f"cannot match the spoken words of {sentence!r} to its label {expected}")
     utterance = speak(spoken, voice, language)
-    token_of = [max((i for i, (start, _, _) in enumerate(tokens) if start <= w.text_position + POSITION_SLACK), default=None)
+    token_of = [max((i for i, (start, _, _) in enumerate(tokens) if start <= w.text_position + POSITION_SLACK),
+                    default=None)
                 for w in utterance.words]
     timed = []
     for index, (_, _, word) in enumerate(tokens):

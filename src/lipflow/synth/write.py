@@ -9,7 +9,17 @@ from ..errors import StageError
 from ..files import atomic_path, write_json, write_text
 from ..params import is_grid
 from . import corpus
-from .plan import ALIGN_FOLDER, VIDEO_SUFFIX, align_path, alignment_folders, key_of, parse_key, planned_clips, text_of, truth_path
+from .plan import (
+    ALIGN_FOLDER,
+    VIDEO_SUFFIX,
+    align_path,
+    alignment_folders,
+    key_of,
+    parse_key,
+    planned_clips,
+    text_of,
+    truth_path,
+)
 
 
 def _remove_stale_alignments(params: dict, root: Path, key: str) -> None:

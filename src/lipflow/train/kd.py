@@ -37,8 +37,16 @@ from ..models.attention import PeerAttention
 from ..params import ParamsError, fingerprint
 from .data import ClipData
 from .loop import Trainer
-from .setup import (distribution, load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths,
-                    training_seed)
+from .setup import (
+    distribution,
+    load_data,
+    loop_config,
+    make_deterministic,
+    make_model,
+    make_optimizer,
+    run_paths,
+    training_seed,
+)
 
 ENSEMBLE = "ensemble"
 NOT_FINGERPRINTED = ("run",)

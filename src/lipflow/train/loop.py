@@ -35,8 +35,8 @@ from dvclive import Live
 from tqdm import tqdm
 
 from ..files import atomic_path, write_json, write_text
-from ..scoring import decode, metrics
 from ..models import ctc_loss
+from ..scoring import decode, metrics
 from .data import ClipData
 
 LOG = logging.getLogger(__name__)

@@ -12,8 +12,16 @@ import keras
 from .. import layout
 from ..models import ctc_loss
 from .loop import Trainer
-from .setup import (distribution, load_data, loop_config, make_deterministic, make_model, make_optimizer, run_paths,
-                    training_seed)
+from .setup import (
+    distribution,
+    load_data,
+    loop_config,
+    make_deterministic,
+    make_model,
+    make_optimizer,
+    run_paths,
+    training_seed,
+)
 
 
 class CTCTask:

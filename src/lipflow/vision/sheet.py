@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 
 from .. import layout, mouthfile
-from ..mouthfile import INTERPOLATED, MEASURED, PADDED
 from ..errors import StageError
 from ..files import atomic_path
+from ..mouthfile import INTERPOLATED, MEASURED, PADDED
 
 
 def contact_sheet(crops: dict[str, np.ndarray], columns: int) -> np.ndarray:
@@ -21,7 +21,8 @@ def contact_sheet(crops: dict[str, np.ndarray], columns: int) -> np.ndarray:
     sheet = np.zeros((rows * height, columns * width, 3), np.uint8)
     tags = {MEASURED: "", INTERPOLATED: "i", PADDED: "p"}
     for index, image in enumerate(frames):
-        tile = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.shape[2] == 1 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        tile = (cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.shape[2] == 1
+                else cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         label = f"{numbers[index]}{tags[int(mask[index])]}"
         cv2.putText(tile, label, (2, height - 4), cv2.FONT_HERSHEY_PLAIN, 0.8, (0, 255, 255), 1, cv2.LINE_AA)
         row, column = divmod(index, columns)
