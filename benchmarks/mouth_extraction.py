@@ -92,7 +92,7 @@ def main() -> None:
 
     distances = np.concatenate([
         np.linalg.norm(((m.boxes[:, :2] + m.boxes[:, 2:]) / 2) - a, axis=1)
-        for m, a in zip(results["lipflow"], results["original"])
+        for m, a in zip(results["lipflow"], results["original"], strict=True)
     ])
     figures = {
         "clips": len(args.clips),

@@ -17,6 +17,7 @@ import argparse
 import json
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ def aeneas_words(video: Path, truth: dict, params: dict, folder: Path) -> list[t
 def proportional_words(truth: dict) -> list[tuple[float, float]]:
     letters = np.array([len(w["word"]) for w in truth["words"]], float)
     edges = np.concatenate([[0.0], np.cumsum(letters) / letters.sum()]) * truth["duration"]
-    return list(zip(edges[:-1], edges[1:]))
+    return list(pairwise(edges))
 
 
 def errors(predicted: list[tuple[float, float]], truth: dict) -> np.ndarray:

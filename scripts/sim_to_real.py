@@ -47,7 +47,7 @@ def main() -> None:
     synthetic = read_json(layout.eval_reports(params["train"]["run"]) / "metrics.json")["test"]
     report = {
         "model": str(model), "clips": [video.stem for video in videos],
-        "predictions": dict(zip([video.stem for video in videos], hypotheses)),
+        "predictions": dict(zip([video.stem for video in videos], hypotheses, strict=True)),
         "real_grid": {"beam": real, "floor_most_frequent": trivial},
         "synthetic_test": {key: synthetic[key] for key in (decode.BEAM, "floor_most_frequent")},
     }
@@ -66,7 +66,8 @@ def main() -> None:
             else "model, beam"
         lines.append(f"| {name} | {reader} | {cell(numbers, 'cer')} | {cell(numbers, 'wer')} |")
     lines += ["", "| clip | truth | read |", "|---|---|---|"]
-    lines += [f"| {video.stem} | {truth} | {hyp} |" for video, truth, hyp in zip(videos, references, hypotheses)]
+    lines += [f"| {video.stem} | {truth} | {hyp} |"
+              for video, truth, hyp in zip(videos, references, hypotheses, strict=True)]
     write_text(Path("reports/sim_to_real.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 

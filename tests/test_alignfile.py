@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import pytest
 
 from lipflow import alignfile
@@ -31,7 +33,7 @@ def test_from_aeneas_keeps_sub_frame_boundaries_contiguous_and_covering_the_clip
         Segment(0, 12250, "sil"), Segment(12250, 29075, "perfetto"),
         Segment(29075, 32500, "due"), Segment(32500, 100000, "sil"),
     ]
-    assert all(a.end == b.begin for a, b in zip(segments, segments[1:]))
+    assert all(a.end == b.begin for a, b in pairwise(segments))
 
 
 def test_from_aeneas_clamps_the_last_end_to_the_clip():
@@ -113,7 +115,7 @@ def test_from_word_times_keeps_the_truth_to_a_thousandth_of_a_frame_with_sil_and
         Segment(24250, 26250, "sp"), Segment(26250, 30000, "at"), Segment(30000, 30250, "sp"),
         Segment(30250, 37500, "f"), Segment(37500, 75000, "sil"),
     ]
-    assert all(a.end == b.begin for a, b in zip(segments, segments[1:]))
+    assert all(a.end == b.begin for a, b in pairwise(segments))
     assert alignfile.spoken_words(segments) == ["bin", "blue", "at", "f"]
 
 

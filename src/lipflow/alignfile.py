@@ -165,7 +165,7 @@ def boundary_errors(segments: list[Segment], truth: list[Segment]) -> list[float
     if [s.word for s in spoken] != [s.word for s in reference]:
         raise ValueError("aligned words differ from the reference's words")
     errors = []
-    for segment, word in zip(spoken, reference):
+    for segment, word in zip(spoken, reference, strict=True):
         errors.append(abs(segment.begin - word.begin) / FRAME_UNIT)
         errors.append(abs(segment.end - word.end) / FRAME_UNIT)
     return errors

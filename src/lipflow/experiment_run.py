@@ -48,4 +48,5 @@ def committed(params: dict, name: str, split_tsv: Path) -> dict | None:
         return None
     scored = pd.read_csv(eval_dir / "predictions.tsv", sep="\t", dtype=str, usecols=["split", "clip"])
     held_out = {(row.split, row.clip) for row in splitfile.read(split_tsv) if row.split in params["evaluate"]["splits"]}
-    return read_json(eval_dir / "metrics.json") if set(zip(scored["split"], scored["clip"])) == held_out else None
+    return (read_json(eval_dir / "metrics.json") if set(zip(scored["split"], scored["clip"], strict=True)) == held_out
+            else None)

@@ -65,7 +65,8 @@ def per_speaker_bars(table: pd.DataFrame, decoder: str, title: str, dest: Path) 
     rows = np.arange(len(table))
     axes.barh(rows - 0.2, 100 * table[f"{decoder}_cer"], height=0.4, label="CER")
     axes.barh(rows + 0.2, 100 * table[f"{decoder}_wer"], height=0.4, label="WER")
-    axes.set_yticks(rows, [f"{speaker} ({clips} clips)" for speaker, clips in zip(table["speaker"], table["clips"])])
+    axes.set_yticks(rows, [f"{speaker} ({clips} clips)"
+                           for speaker, clips in zip(table["speaker"], table["clips"], strict=True)])
     axes.invert_yaxis()
     axes.set(xlabel=f"% ({decoder} decoder)", title=title)
     axes.legend()
@@ -90,7 +91,7 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 def alignment_plot(clips: list[AlignedClip], fps: float, dest: Path) -> None:
     """Each clip's waveform with its aligned words as shaded spans (``sil`` and ``sp`` left blank)."""
     figure = Figure(figsize=(11, 2.4 * len(clips)))
-    for axes, clip in zip(np.atleast_1d(figure.subplots(len(clips), 1)), clips):
+    for axes, clip in zip(np.atleast_1d(figure.subplots(len(clips), 1)), clips, strict=True):
         seconds = np.arange(len(clip.samples)) / clip.sample_rate
         axes.plot(seconds, clip.samples, color="0.25", linewidth=0.4)
         for index, segment in enumerate(spoken_segments(clip.segments)):

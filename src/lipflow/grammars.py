@@ -34,7 +34,7 @@ ITALIAN: Grammar = (ITALIAN_COMMANDS, ITALIAN_COLOURS, ITALIAN_PREPOSITIONS, ITA
 
 def sentences(grammar: Grammar) -> dict[str, str]:
     """Every sentence of ``grammar`` by its code, in code order."""
-    return {"".join(chars): " ".join(table[c] for table, c in zip(grammar, chars))
+    return {"".join(chars): " ".join(table[c] for table, c in zip(grammar, chars, strict=True))
             for chars in itertools.product(*(sorted(table) for table in grammar))}
 
 
@@ -56,7 +56,7 @@ def balanced(grammar: Grammar, count: int, seed: int) -> list[str]:
         chars = sorted(table)
         passes = -(-count // len(chars))
         columns.append([chars[i] for _ in range(passes) for i in rng.permutation(len(chars))][:count])
-    rows = [list(row) for row in zip(*columns)]
+    rows = [list(row) for row in zip(*columns, strict=True)]
     codes: set[str] = set()
     for index, row in enumerate(rows):
         while "".join(row) in codes:

@@ -50,7 +50,7 @@ def words(name: str) -> list[str]:
     """The sentence a GRID file name spells."""
     if not is_name(name):
         raise GridError(f"{name!r} is not a GRID sentence code (command colour preposition letter digit adverb)")
-    return [table[char] for table, char in zip(GRAMMAR, name)]
+    return [table[char] for table, char in zip(GRAMMAR, name, strict=True)]
 
 
 def sentence(name: str) -> str:
@@ -60,7 +60,7 @@ def sentence(name: str) -> str:
 def name_of(sentence_words: list[str]) -> str:
     """The file name of a GRID sentence (the inverse of :func:`words`)."""
     code = []
-    for position, (table, word) in enumerate(zip(GRAMMAR, sentence_words)):
+    for position, (table, word) in enumerate(zip(GRAMMAR, sentence_words, strict=False)):
         found = [char for char, spelt in table.items() if spelt == word]
         if not found:
             raise GridError(f"word {position + 1} of {' '.join(sentence_words)!r} is not in the GRID grammar")

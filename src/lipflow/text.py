@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 from num2words import num2words
 
@@ -82,5 +83,5 @@ def decode(indices) -> str:
 
 def ctc_min_frames(label: str) -> int:
     """Frames CTC needs to emit ``label``: one per character plus a blank between repeats."""
-    repeats = sum(1 for a, b in zip(label, label[1:]) if a == b)
+    repeats = sum(1 for a, b in pairwise(label) if a == b)
     return len(label) + repeats

@@ -34,7 +34,7 @@ def test_drawn_references_share_the_speaker_and_differ_from_the_clip_when_anothe
     rows = [Row(f"s{speaker}/{index}", f"s{speaker}", str(index), "x", part)
             for index, (speaker, part) in enumerate(specs)]
     drawn = draw_references(reference_candidates(rows, rows), seed)
-    for row, choice in zip(rows, drawn):
+    for row, choice in zip(rows, drawn, strict=True):
         assert rows[choice].speaker == row.speaker
         if sum(other.speaker == row.speaker for other in rows) > 1:
             assert rows[choice].clip != row.clip

@@ -57,7 +57,7 @@ def test_the_recogniser_loss_is_not_zero_and_its_gradient_reaches_the_generator(
         loss = tf.reduce_mean(task.total(terms))
     assert float(loss) > 1.0, "a CTC loss of a random recogniser on a random mel is far from zero"
     gradients = tape.gradient(loss, generator.trainable_variables)
-    by_name = {v.path: g for v, g in zip(generator.trainable_variables, gradients)}
+    by_name = {v.path: g for v, g in zip(generator.trainable_variables, gradients, strict=True)}
     for layer in ("mel", "decoder_conv1", "stem_conv", "speaker_dense"):
         reached = [g for name, g in by_name.items() if name.startswith(f"{layer}/") and g is not None]
         assert reached and any(float(tf.reduce_max(tf.abs(g))) > 0 for g in reached), layer
@@ -71,8 +71,8 @@ def test_a_train_step_changes_the_generator_and_not_the_recogniser():
     before = [w.copy() for w in task.recogniser.get_weights()], [w.copy() for w in task.generator.get_weights()]
     losses = make_train_step(task)(*batch())
     assert set(losses) == {"loss", "mel_l1", "ctc", "asr"} and all(float(v) > 0 for v in losses.values())
-    assert all(np.array_equal(a, b) for a, b in zip(before[0], task.recogniser.get_weights()))
-    assert any(not np.array_equal(a, b) for a, b in zip(before[1], task.generator.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(before[0], task.recogniser.get_weights(), strict=True))
+    assert any(not np.array_equal(a, b) for a, b in zip(before[1], task.generator.get_weights(), strict=True))
 
 
 def reference_matters(generator: keras.Model) -> bool:

@@ -30,7 +30,7 @@ def runs(seeds: int, rate: float, lengths: np.ndarray, first_seed: int) -> list[
     out = []
     for s in range(seeds):
         errors = np.random.default_rng(first_seed + s).binomial(lengths, rate)
-        out.append([clip(i, int(n), int(e)) for i, (n, e) in enumerate(zip(lengths, errors))])
+        out.append([clip(i, int(n), int(e)) for i, (n, e) in enumerate(zip(lengths, errors, strict=True))])
     return out
 
 
@@ -77,7 +77,7 @@ def test_bad_arrays_are_refused(errors, lengths):
 
 def test_interval_of_scores_uses_the_chosen_unit():
     errors, lengths = simulated(11)
-    scores = [clip(i, int(n), int(e)) for i, (n, e) in enumerate(zip(lengths, errors))]
+    scores = [clip(i, int(n), int(e)) for i, (n, e) in enumerate(zip(lengths, errors, strict=True))]
     assert intervals.interval(scores, "chars", RESAMPLES, seed=2) == \
         intervals.corpus_rate_interval(errors, lengths, RESAMPLES, seed=2)
     low, high = intervals.interval(scores, "words", RESAMPLES, seed=2)
@@ -118,8 +118,8 @@ def test_pairing_removes_shared_clip_difficulty():
     lengths = rng.integers(SHORTEST, LONGEST + 1, size=CLIPS)
     difficulty = rng.uniform(0.05, 0.5, size=CLIPS)  # shared by both methods
     errors = rng.binomial(lengths, difficulty) + 1
-    a = [[clip(i, int(n), int(e)) for i, (n, e) in enumerate(zip(lengths, errors))]]
-    b = [[clip(i, int(n), int(e) - 1) for i, (n, e) in enumerate(zip(lengths, errors))]]
+    a = [[clip(i, int(n), int(e)) for i, (n, e) in enumerate(zip(lengths, errors, strict=True))]]
+    b = [[clip(i, int(n), int(e) - 1) for i, (n, e) in enumerate(zip(lengths, errors, strict=True))]]
     result = intervals.paired_difference(a, b, "chars", RESAMPLES, seed=0)
     low, high = intervals.interval(a[0], "chars", RESAMPLES, seed=0)
     assert result.high < 0

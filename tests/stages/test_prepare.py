@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import wave
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -59,7 +60,7 @@ def test_grid_clips_in_english(project, capsys):
         segments = alignfile.read_align(project.root / f"data/align/{key}.align")
         assert alignfile.spoken_words(segments) == sentence.split()
         assert segments[0].begin == 0 and segments[-1].end == 75_000
-        assert all(a.end == b.begin for a, b in zip(segments, segments[1:]))
+        assert all(a.end == b.begin for a, b in pairwise(segments))
         start, end = speech_span(project.root / fps["output"])
         words = [s for s in segments if s.word != "sil"]
         assert words[0].begin / 25_000 >= start - SPEECH_TOLERANCE, (key, start, words[0])

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,7 @@ def test_word_times_are_ordered_inside_the_clip_and_spell_the_label(generated):
         words = truth["words"]
         assert [w["word"] for w in words] == text.words(table[relpath.split("/")[1].split("-")[0]])
         assert all(0 <= w["start"] < w["end"] <= truth["duration"] for w in words)
-        assert all(a["end"] <= b["start"] + 1e-6 for a, b in zip(words, words[1:]))
+        assert all(a["end"] <= b["start"] + 1e-6 for a, b in pairwise(words))
         phones = truth["phonemes"]
         assert words[0]["start"] == phones[0]["start"] and words[-1]["end"] == phones[-1]["end"]
 
@@ -149,10 +150,10 @@ def test_grid_alignments_say_the_name_cover_the_clip_and_follow_the_truth(grid_g
         assert alignfile.spoken_words(segments) == grid.words(code)
         assert segments[0].begin == 0 and segments[-1].end == 75000
         assert segments[0].word == segments[-1].word == "sil"
-        assert all(a.end == b.begin and a.begin < a.end for a, b in zip(segments, segments[1:]))
+        assert all(a.end == b.begin and a.begin < a.end for a, b in pairwise(segments))
         truth = read_json(root / speaker / f"{code}{TRUTH_SUFFIX}")
         spoken = [s for s in segments if s.word not in alignfile.SILENCE_TOKENS]
-        for word, segment in zip(truth["words"], spoken):
+        for word, segment in zip(truth["words"], spoken, strict=True):
             assert abs(segment.begin / 1000 - word["start"] * 25) <= 0.5 + 1e-6
 
 

@@ -40,7 +40,7 @@ def test_grid_clips_are_planned_from_params_alone(tmp_path):
     assert planned == planned_clips(grid_synth_params(tmp_path / "again", sentences_per_speaker=2))
     assert [p.split("/")[0] for p in planned] == ["s1", "s1", "s2", "s2", "s3", "s3"]
     codes = [Path(p).stem for p in planned]
-    assert all(grid.is_name(code) and p.endswith(".mpg") for code, p in zip(codes, planned))
+    assert all(grid.is_name(code) and p.endswith(".mpg") for code, p in zip(codes, planned, strict=True))
     assert codes[0] != codes[1] and codes[2] != codes[3]
     assert planned_clips({**params, "seed": params["seed"] + 1}) != planned
     assert not (tmp_path / "data" / "corpus").exists()

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -12,13 +14,13 @@ def test_words_are_the_normalised_label_in_order():
     utterance, words = speak_sentence(sentence, VOICE)
     assert [w.word for w in words] == text.words(sentence)
     assert all(0 <= w.start < w.end <= utterance.duration for w in words)
-    assert all(a.end <= b.start + 1e-9 for a, b in zip(words, words[1:]))
+    assert all(a.end <= b.start + 1e-9 for a, b in pairwise(words))
 
 
 def test_phones_tile_the_utterance():
     utterance = speak("Buongiorno, io sono Mario.", VOICE)
     assert utterance.phones[0].start >= 0
-    assert all(a.end == pytest.approx(b.start) for a, b in zip(utterance.phones, utterance.phones[1:]))
+    assert all(a.end == pytest.approx(b.start) for a, b in pairwise(utterance.phones))
     assert utterance.phones[-1].end == pytest.approx(utterance.duration)
 
 

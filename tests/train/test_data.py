@@ -55,10 +55,10 @@ def test_an_epoch_is_a_function_of_its_seed(tiny_project, load):
     clips = load()
     first, again, other = batches(clips.train(7)), batches(clips.train(7)), batches(clips.train(8))
     assert sum(len(b[0]) for b in first) == 8
-    for a, b in zip(first, again):
-        for x, y in zip(a, b):
+    for a, b in zip(first, again, strict=True):
+        for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y)
-    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(first, other))
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(first, other, strict=True))
 
 
 def test_validation_is_neither_shuffled_nor_augmented(tiny_project, load):
@@ -82,7 +82,8 @@ def test_flip_mirrors_whole_clips(tiny_project, tiny, load):
     params = tiny.params(flip_probability=1.0, jitter_delete_probability=0.0, jitter_duplicate_probability=0.0)
     (tiny_project / "params.yaml").write_text(yaml.safe_dump(params))
     clips = load(params)
-    by_label = {tuple(b): f for frames, labels, _ in batches(clips.train(3)) for f, b in zip(frames, labels)}
+    by_label = {tuple(b): f for frames, labels, _ in batches(clips.train(3))
+                for f, b in zip(frames, labels, strict=True)}
     originals = [np.load(tiny_project / f"data/mouth/{e.clip}.npz")["frames"] for e in clips.train_examples]
     flipped = [np.flip(o, axis=2).astype("float32") for o in originals]
     for frames in by_label.values():

@@ -42,11 +42,11 @@ def test_distillation_changes_a_peers_gradient_and_only_through_its_own_kl(tiny_
     task.kd_lambda = 0.0
     undistilled = gradients(task, batch, ["loss"], peer0)
 
-    for a, b in zip(undistilled, own):
+    for a, b in zip(undistilled, own, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
-    assert not all(np.allclose(a, b, rtol=1e-3, atol=1e-6) for a, b in zip(distilled, own))
+    assert not all(np.allclose(a, b, rtol=1e-3, atol=1e-6) for a, b in zip(distilled, own, strict=True))
     scale = task.temperature ** 2
-    for total, base, kl in zip(distilled, undistilled, own_kl):
+    for total, base, kl in zip(distilled, undistilled, own_kl, strict=True):
         np.testing.assert_allclose(total - base, scale * kl, rtol=1e-3, atol=1e-5)
     assert all(g is None for g in other_kl)
     attention = gradients(task, batch, ["ctc_ensemble"], task.attention.trainable_variables)
@@ -56,7 +56,7 @@ def test_distillation_changes_a_peers_gradient_and_only_through_its_own_kl(tiny_
 def test_peers_start_from_different_weights(tiny_project, tiny):
     task, _ = make(tiny)
     first, second = (task.models[name].trainable_variables for name in ("peer0", "peer1"))
-    kernels = [(a, b) for a, b in zip(first, second) if a.path.endswith("kernel")]
+    kernels = [(a, b) for a, b in zip(first, second, strict=True) if a.path.endswith("kernel")]
     assert len(first) == len(second) and kernels
     for a, b in kernels:
         assert a.shape == b.shape and not np.allclose(a.numpy(), b.numpy()), a.path
@@ -78,7 +78,7 @@ def test_training_moves_the_attention_and_pulls_the_peers_together(tiny_project,
     step = loop.make_train_step(task, element_spec=data.val().element_spec)
     kl = [float(step(*batch)["kd"]) for epoch in range(KL_STEPS // 2) for batch in data.train(epoch)]
     assert len(kl) == KL_STEPS
-    for before, after in zip(attention_before, task.attention.trainable_variables):
+    for before, after in zip(attention_before, task.attention.trainable_variables, strict=True):
         assert not np.allclose(before, after.numpy())
     assert np.mean(kl[-4:]) < 0.5 * max(kl)
 
@@ -110,7 +110,7 @@ def test_a_run_resumed_after_an_epoch_ends_like_an_uninterrupted_one(kd_project)
     assert resumed["epochs"] == 3
     for name in ("model", "peer0", "peer1"):
         for a, b in zip(load_model(f"models/resumed/{name}.keras").get_weights(),
-                        load_model(f"models/reference/{name}.keras").get_weights()):
+                        load_model(f"models/reference/{name}.keras").get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
     metrics = json.loads((root / "reports/train/resumed/metrics.json").read_text())
     assert metrics["student"] in ("peer0", "peer1")

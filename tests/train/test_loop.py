@@ -41,7 +41,8 @@ def test_the_best_epoch_is_kept_and_patience_stops_the_run(tiny_project, tiny):
     assert result["best_epoch"] == 2 and result["epochs"] == 4 and result["stopped_early"]
     assert sorted(task.saved) == [1, 2]
     published = load_model("models/scripted/model.keras").get_weights()
-    for kept, best in zip(published, task.saved[2]):
+    for kept, best in zip(published, task.saved[2], strict=True):
         np.testing.assert_array_equal(kept, best)
-    assert any(not np.array_equal(kept, last) for kept, last in zip(published, task.model.get_weights())), \
+    assert any(not np.array_equal(kept, last)
+               for kept, last in zip(published, task.model.get_weights(), strict=True)), \
         "the published model must be epoch 2's, not the last epoch's"

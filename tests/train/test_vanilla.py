@@ -52,7 +52,7 @@ def uninterrupted(trained_project):
 def test_the_same_seed_gives_the_same_run(uninterrupted):
     again = vanilla.train(params_mod.load("params.yaml"), run="again")
     assert without_times(again) == without_times(uninterrupted)
-    for a, b in zip(final_weights("again"), final_weights("reference")):
+    for a, b in zip(final_weights("again"), final_weights("reference"), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -81,7 +81,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(uninterrupted, tiny,
     metrics = json.loads(open("reports/train/killed/metrics.json").read())
     assert without_times(metrics) == without_times(uninterrupted)
     assert metrics["epochs"] == epochs
-    for a, b in zip(final_weights("killed"), final_weights("reference")):
+    for a, b in zip(final_weights("killed"), final_weights("reference"), strict=True):
         np.testing.assert_array_equal(a, b)
     reference, resumed = (tf.train.load_checkpoint(f"models/{run}/checkpoints") for run in ("reference", "killed"))
     names = sorted(name for name in reference.get_variable_to_shape_map() if not name.startswith("progress"))
@@ -104,5 +104,5 @@ def test_the_test_split_never_reaches_training_or_model_selection(uninterrupted,
         table.writelines(f"{clip}\ts9\t0\t{label[::-1]}\t{split}\t\n" for clip, label, split in rows)
     poisoned = vanilla.train(params_mod.load("params.yaml"), run="poisoned")
     assert without_times(poisoned) == without_times(uninterrupted)
-    for a, b in zip(final_weights("poisoned"), final_weights("reference")):
+    for a, b in zip(final_weights("poisoned"), final_weights("reference"), strict=True):
         np.testing.assert_array_equal(a, b)

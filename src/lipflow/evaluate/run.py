@@ -75,7 +75,7 @@ def read_split(path: Path = SPLIT_FILE) -> pd.DataFrame:
 def fits(shape: tuple[int, ...], model: keras.Model) -> bool:
     """Whether a T x H x W x C clip is what the model reads (``None`` in the model = any)."""
     expected = model.input_shape[1:]
-    return len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape))
+    return len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected, shape, strict=True))
 
 
 def transcribe(model: keras.Model, clips: Iterable[np.ndarray], settings: dict,
@@ -227,7 +227,7 @@ def breakdown_table(result: SplitResult, group: str) -> pd.DataFrame:
     table["clips"] = [groups.count(value) for value in table[group]]
     if group == "sentence_id":
         first = next(iter(result.scores.values()))
-        reference = dict(zip(groups, (s.reference for s in first)))
+        reference = dict(zip(groups, (s.reference for s in first), strict=True))
         table["reference"] = [reference[value] for value in table[group]]
     for decoder, scores in result.scores.items():
         per_group = metrics.breakdown(groups, scores)

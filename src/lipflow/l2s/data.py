@@ -65,7 +65,7 @@ class SpeechData:
         self._val_references = draw_references(val_candidates, seed)
         self.self_references = sum(candidates == [index[e.clip]] for e, candidates in
                                    zip((*self.train_examples, *self.val_examples),
-                                       (*self._train_candidates, *val_candidates)))
+                                       (*self._train_candidates, *val_candidates), strict=True))
         self.crops = ClipData(examples, self.mouth_dir, crop_shape, label_len, batch_size, Augment(0.0, 0.0, 0.0),
                               cache_mb)
 

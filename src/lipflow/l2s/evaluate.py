@@ -157,7 +157,7 @@ def speak_split(generated: np.ndarray, rows: list[Row], mean_mel: np.ndarray, me
     floor_mel = np.tile(mean_mel, (generated.shape[1], 1)).astype(np.float32)
     floor_wave = settings.to_audio(floor_mel)
     clips = []
-    for row, mel in tqdm(list(zip(rows, generated)), desc="vocode", unit="clip"):
+    for row, mel in tqdm(list(zip(rows, generated, strict=True)), desc="vocode", unit="clip"):
         with np.load(clip_path(mel_dir, row.clip)) as arrays:
             audio, real_mel = arrays[AUDIO], arrays[MEL]
         mels = {GENERATED: mel, CEILING: real_mel, FLOOR: floor_mel}
@@ -229,7 +229,7 @@ def write_examples(folder: Path, clips: list[ClipSpeech], count: int, settings: 
             with atomic_path(folder / f"{stem}.{system}.wav") as tmp:
                 soundfile.write(tmp, wave, settings.sample_rate, format="WAV")
         figure, axes = pyplot.subplots(2, 1, figsize=(8, 4.5), sharex=True)
-        for axis, (title, mel) in zip(axes, (("real", clip.mel), (GENERATED, clip.mels[GENERATED]))):
+        for axis, (title, mel) in zip(axes, (("real", clip.mel), (GENERATED, clip.mels[GENERATED])), strict=True):
             axis.imshow(mel.T, origin="lower", aspect="auto", vmin=clip.mel.min(), vmax=clip.mel.max())
             axis.set_title(f"{clip.row.clip} {title}" + (f": {clip.row.label}" if title == "real" else ""), fontsize=8)
             axis.set_ylabel("mel bin")

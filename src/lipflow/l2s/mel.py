@@ -98,7 +98,7 @@ def crop_locked(waveform: np.ndarray, source_frames: np.ndarray, mask: np.ndarra
     sound, and so does time past the end of the recording.
     """
     locked = np.zeros((len(source_frames), samples_per_frame), np.float32)
-    for index, (source, kind) in enumerate(zip(source_frames, mask)):
+    for index, (source, kind) in enumerate(zip(source_frames, mask, strict=True)):
         if kind != PADDED:
             chunk = waveform[source * samples_per_frame:(source + 1) * samples_per_frame]
             locked[index, :len(chunk)] = chunk

@@ -30,6 +30,7 @@ from .mel import MEL, MelSettings
 from .models import FRAMES, REFERENCE, TEXT, GeneratorShape, adapt, build_generator, build_recogniser
 
 RECOGNISER_RUN = "asr"
+RECOGNISER_MODEL = layout.best_model(RECOGNISER_RUN)
 """models/asr/model.keras: the recogniser lipflow asr trains (or copies from l2s.asr.model)."""
 NOT_FINGERPRINTED = ("epochs", "patience")
 
@@ -79,7 +80,7 @@ def train_recogniser(params: dict, resume: bool = True, mel_dir: Path = layout.S
     return Trainer(task, data, config, run_paths(RECOGNISER_RUN)).fit(resume)
 
 
-def load_recogniser(path: Path = layout.best_model(RECOGNISER_RUN)) -> keras.Model:
+def load_recogniser(path: Path = RECOGNISER_MODEL) -> keras.Model:
     """The frozen recogniser: its weights never change, gradients still flow through it to its input."""
     model = load_model(path)
     model.trainable = False
@@ -168,7 +169,7 @@ def load_speech_data(params: dict, split_tsv: Path = layout.SPLIT_TABLE,
 def train_generator(params: dict, run: str | None = None, resume: bool = True,
                     split_tsv: Path = layout.SPLIT_TABLE, mouth_dir: Path = layout.STAGE_DIRS["mouth"],
                     mel_dir: Path = layout.STAGE_DIRS["mel"],
-                    recogniser: Path = layout.best_model(RECOGNISER_RUN)) -> dict:
+                    recogniser: Path = RECOGNISER_MODEL) -> dict:
     """Train (or resume) the video-to-mel generator -> models/<l2s.run>/, reports/train/<l2s.run>/."""
     l2s, seed = params["l2s"], seed_of(params)
     run = run or l2s["run"]

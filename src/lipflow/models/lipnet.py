@@ -73,7 +73,7 @@ def build(arch: Architecture, source_size: tuple[int, int] | None = None, normal
     if (height, width) != (arch.height, arch.width):
         x = keras.layers.TimeDistributed(
             keras.layers.Resizing(arch.height, arch.width, interpolation="area"), name="resize")(x)
-    for block, (filters, (padding, kernel, strides)) in enumerate(zip(arch.filters, CONV_BLOCKS), start=1):
+    for block, (filters, (padding, kernel, strides)) in enumerate(zip(arch.filters, CONV_BLOCKS, strict=True), start=1):
         x = keras.layers.ZeroPadding3D(padding, name=f"pad{block}", dtype=policy)(x)
         x = keras.layers.Conv3D(filters, kernel, strides=strides, kernel_initializer="he_normal",
                                 name=f"conv{block}", dtype=policy)(x)

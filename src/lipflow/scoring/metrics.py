@@ -88,7 +88,7 @@ def _aligned_pairs(reference: list[str], hypothesis: list[str], chunks) -> tuple
         elif chunk.type == "insert":
             pairs += [(NOTHING, h) for h in hyp]
         else:
-            pairs += list(zip(ref, hyp))
+            pairs += list(zip(ref, hyp, strict=True))
     return tuple(pairs)
 
 
@@ -108,7 +108,7 @@ def score_all(references: Iterable[str], hypotheses: Iterable[str], language: st
     references, hypotheses = list(references), list(hypotheses)
     if len(references) != len(hypotheses):
         raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
-    return [score(r, h, language) for r, h in zip(references, hypotheses)]
+    return [score(r, h, language) for r, h in zip(references, hypotheses, strict=True)]
 
 
 def bleu(references: list[str], hypotheses: list[str]) -> float:
@@ -157,7 +157,7 @@ def summarise(scores: list[Score]) -> dict[str, float | int]:
 def breakdown(groups: Iterable[str], scores: list[Score]) -> dict[str, dict[str, float | int]]:
     """:func:`summarise` per group (speaker, sentence), groups in sorted order."""
     members: dict[str, list[Score]] = {}
-    for group, item in zip(groups, scores):
+    for group, item in zip(groups, scores, strict=True):
         members.setdefault(group, []).append(item)
     return {group: summarise(members[group]) for group in sorted(members)}
 

@@ -80,7 +80,8 @@ def run_stage(project: Project, stage: ClipStage, keys: list[str] | None = None,
         records = []
         with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=get_context("fork")) as pool, \
                 tqdm(total=len(chosen), desc=stage.name, unit="clip") as bar:
-            for part in pool.map(_run_keys, *zip(*[(project, stage, part, force, False) for part in parts])):
+            for part in pool.map(_run_keys, *zip(*[(project, stage, part, force, False) for part in parts],
+                                                 strict=True)):
                 records += part
                 bar.update(len(part))
     else:

@@ -99,11 +99,11 @@ def realistic_targets(phones: list[Phone], style: Style, rng: np.random.Generato
         return []
     times = np.array(sorted({t for p in phones for t in (p.start, p.end)}))
     moved = np.maximum.accumulate(times + rng.normal(0, jitter, len(times))) if jitter > 0 else times
-    at = dict(zip(times.tolist(), moved.tolist()))
+    at = dict(zip(times.tolist(), moved.tolist(), strict=True))
     gains = (np.clip(rng.normal(1.0, amplitude_noise, len(phones)), 0.3, 1.7) if amplitude_noise > 0
              else np.ones(len(phones)))
     targets = []
-    for phone, gain in zip(phones, gains):
+    for phone, gain in zip(phones, gains, strict=True):
         start, end = at[phone.start], at[phone.end]
         end_glide = glide(phone.name)
         targets.append(Target(

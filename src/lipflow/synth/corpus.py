@@ -128,7 +128,7 @@ def _look(rng, identity: str) -> face.Look:
         tint_bgr=tuple(round(_uniform(rng, TINT), 3) for _ in range(3)),
         light_gradient=round(_uniform(rng, (-LIGHT_GRADIENT, LIGHT_GRADIENT)), 3),
         background_bgr=tuple(int(v) for v in rng.integers(BACKGROUND[0], BACKGROUND[1], 3)),
-        lip_bgr=tuple(int(rng.integers(lo, hi)) for lo, hi in zip(*LIP_BGR)),
+        lip_bgr=tuple(int(rng.integers(lo, hi)) for lo, hi in zip(*LIP_BGR, strict=True)),
     )
 
 
@@ -315,7 +315,7 @@ def render(seed: int, settings: dict, language: str, who: Speaker, sentence_id: 
     noise_field = np.round(rng.standard_normal(field_shape, dtype=np.float32) * settings["noise"])
     brighter = np.clip(noise_field, 0, 255).astype(np.uint8)
     darker = np.clip(-noise_field, 0, 255).astype(np.uint8)
-    for index, (t, shape) in enumerate(zip(times, shapes)):
+    for index, (t, shape) in enumerate(zip(times, shapes, strict=True)):
         frame = base.copy()
         draw_shape(frame, drawn, shape, who.look.lip_bgr, style.asymmetry)
         dx = settings["head_motion"] * np.sin(2 * np.pi * sway[0] * t + phase[0])

@@ -163,7 +163,7 @@ def draw_mouth(frame: np.ndarray, mouth: Mouth, shape: np.ndarray, lip_bgr: tupl
     photo's mouth angle and filled at :data:`SUPERSAMPLE` times the resolution, then
     averaged down, so edges are smooth and sub-pixel.
     """
-    pose = dict(zip(FIELDS, shape))
+    pose = dict(zip(FIELDS, shape, strict=True))
     w = mouth.width
     half = w / 2 * pose["width"]
     gap = pose["open"] * w / 2

@@ -98,7 +98,7 @@ def lips_of(still: np.ndarray, points: np.ndarray) -> Lips:
     mouth = face.mouth_of(points)
     own = _to_mouth(mouth, points[face.MOUTH].astype(np.float64))
     neutral = own.copy()
-    for upper, lower in zip(INNER_UPPER, INNER_LOWER):
+    for upper, lower in zip(INNER_UPPER, INNER_LOWER, strict=True):
         neutral[[upper, lower], 1] = own[[upper, lower], 1].mean()
     angles = 2 * np.pi * np.arange(RING_POINTS) / RING_POINTS
     ring = np.stack([-RING_AXES[0] * np.cos(angles), -RING_AXES[1] * np.sin(angles)], 1) + own.mean(axis=0)
@@ -111,7 +111,7 @@ def lips_of(still: np.ndarray, points: np.ndarray) -> Lips:
 
 def posed(lips: Lips, shape: np.ndarray, asymmetry: float) -> np.ndarray:
     """The 20 lip points (mouth units) for ``shape``, a row in :data:`FIELDS` order."""
-    pose = dict(zip(FIELDS, shape))
+    pose = dict(zip(FIELDS, shape, strict=True))
     points = lips.neutral.copy()
     centre_u = points[:, 0].mean()
     u = points[:, 0] - centre_u
@@ -167,7 +167,7 @@ def _warp(frame: np.ndarray, lips: Lips, target: np.ndarray) -> None:
 
 def _inner_mouth(frame: np.ndarray, lips: Lips, points: np.ndarray, shape: np.ndarray) -> None:
     """Shade the cavity, teeth and tongue into the opening between the inner lip points, in place."""
-    pose = dict(zip(FIELDS, shape))
+    pose = dict(zip(FIELDS, shape, strict=True))
     width = lips.mouth.width
     gaps = points[INNER_LOWER, 1] - points[INNER_UPPER, 1]
     inner_upper = points[[12, *INNER_UPPER, 16]]

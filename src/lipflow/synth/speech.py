@@ -175,10 +175,11 @@ def _speak_here(text: str, voice: Voice, language: str) -> Utterance:
             phones.append(Phone(name, sample, sample))
             owners.append(len(word_positions) - 1)
     ends = [p.start for p in phones[1:]] + [len(samples)]
-    phones = _with_closures([Phone(p.name, p.start, end) for p, end in zip(phones, ends)], samples, rate)
+    phones = _with_closures([Phone(p.name, p.start, end) for p, end in zip(phones, ends, strict=True)], samples, rate)
     words = []
     for index, position in enumerate(word_positions):
-        own = [p for p, owner in zip(phones, owners) if owner == index and not p.name.startswith(PAUSE_PREFIX)]
+        own = [p for p, owner in zip(phones, owners, strict=True)
+               if owner == index and not p.name.startswith(PAUSE_PREFIX)]
         if own:
             words.append(Word(position, own[0].start / rate, own[-1].end / rate))
     return Utterance(samples, rate, words, [Phone(p.name, p.start / rate, p.end / rate) for p in phones])
@@ -242,7 +243,7 @@ def speak_sentence(sentence: str, voice: Voice, language: str = "ita") -> tuple[
                 for w in utterance.words]
     timed = []
     for index, (_, _, word) in enumerate(tokens):
-        own = [w for w, token in zip(utterance.words, token_of) if token == index]
+        own = [w for w, token in zip(utterance.words, token_of, strict=True) if token == index]
         if not own:
             raise SpeechError(f"espeak-ng did not speak {word!r} in {sentence!r}")
         timed.append(TimedWord(word, min(w.start for w in own), max(w.end for w in own)))

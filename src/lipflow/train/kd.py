@@ -109,7 +109,7 @@ class KDTask:
         losses = [ctc_loss(labels, label_lengths, peer_logits) for peer_logits in logits]
         described = keras.ops.stack([
             keras.ops.stack([describe(loss, label_lengths, peer_logits) for describe in self.descriptors], axis=-1)
-            for loss, peer_logits in zip(losses, logits)], axis=1)
+            for loss, peer_logits in zip(losses, logits, strict=True)], axis=1)
         weights = self.attention(tf.stop_gradient(described))
         log_probs = keras.ops.stack([keras.ops.log_softmax(peer_logits) for peer_logits in logits], axis=1)
         mixed = keras.ops.sum(weights[:, :, None, None] * log_probs, axis=1)
@@ -135,7 +135,8 @@ class KDTask:
 
     def predict(self, frames, labels, label_lengths):
         logits = [peer(frames, training=False) for peer in self.models.values()]
-        return {ENSEMBLE: self.ensemble(logits, labels, label_lengths)[0], **dict(zip(self.models, logits))}
+        return {ENSEMBLE: self.ensemble(logits, labels, label_lengths)[0],
+                **dict(zip(self.models, logits, strict=True))}
 
     def measures(self, frames, labels, label_lengths) -> dict:
         return {}

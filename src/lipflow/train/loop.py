@@ -145,7 +145,7 @@ def make_train_step(task: Task, strategy: tf.distribute.Strategy | None = None, 
     def step(frames, labels, label_lengths):
         gradients, losses = strategy.run(replica_gradients, args=(frames, labels, label_lengths))
         # Applied outside the replicas: clipnorm sees the whole batch's gradient, as on one device.
-        task.optimizer.apply_gradients(zip([_sum(strategy, g) for g in gradients], task.variables))
+        task.optimizer.apply_gradients(zip([_sum(strategy, g) for g in gradients], task.variables, strict=True))
         return {name: _sum(strategy, value) for name, value in losses.items()}
 
     return tf.function(step, input_signature=element_spec)

@@ -90,7 +90,7 @@ def track_landmarks(greys: list[np.ndarray], settings: dict) -> tuple[np.ndarray
         patch = _patch(image, box)
         box = _box_from(points, geometry)
         since_detection += 1
-    return landmarks, found, dict(zip(TRACKING_DETAILS, (calls, losses, int(found.sum()), faces_most)))
+    return landmarks, found, dict(zip(TRACKING_DETAILS, (calls, losses, int(found.sum()), faces_most), strict=True))
 
 
 def _detect(detector, image: np.ndarray, upsample: int, near: dlib.rectangle | None = None, margin: float = 0.0):

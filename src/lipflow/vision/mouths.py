@@ -55,7 +55,8 @@ def crop_frames(frames: list[np.ndarray], points: np.ndarray, found: np.ndarray,
     corners = raw[:, MOUTH_CORNERS[1]] - raw[:, MOUTH_CORNERS[0]]
     widths = moving_average(np.hypot(corners[:, 0], corners[:, 1]), settings["scale_window"])
     centres = smooth[:, MOUTH].mean(axis=1)
-    crops, boxes = zip(*(crop(frames[i], c, w, settings) for i, c, w in zip(kept, centres, widths)))
+    crops, boxes = zip(*(crop(frames[i], c, w, settings) for i, c, w in zip(kept, centres, widths, strict=True)),
+                       strict=True)
     mask = np.where(found[kept], MEASURED, INTERPOLATED).astype(np.uint8)
     padded = settings["frames"] - len(kept)
     result = Mouths(
