@@ -1,6 +1,7 @@
 """The code style is checked like behaviour, so it holds without anyone remembering it: ruff with the
-rules of pyproject.toml (pyflakes, pycodestyle at 120 characters, sorted imports, current syntax) for
-the Python, snakefmt for the Snakemake rules."""
+rules of pyproject.toml (pyflakes, pycodestyle at 120 characters, sorted imports, current syntax,
+bugbear: every zip says whether its inputs must line up) for the Python, snakefmt for the Snakemake
+rules."""
 
 from __future__ import annotations
 
