@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .. import layout
 from .. import params as params_mod
 from ..files import atomic_path
 from ..l2s import evaluate, train
@@ -21,7 +20,7 @@ from ..threads import limit_threads
 def main(params_path: Path, options: dict) -> str:
     params = params_mod.load(params_path)
     limit_threads(params, "train.threads")
-    dest = layout.best_model(train.RECOGNISER_RUN)
+    dest = train.RECOGNISER_MODEL
     given = params["l2s"]["asr"]["model"]
     if given:
         check_recogniser(Path(given), params["l2s"]["mel"]["n_mels"])

@@ -16,7 +16,7 @@ def main(params_path: Path, options: dict) -> str:
     limit_threads(params, "train.threads")
     run = options["run"] or params["l2s"]["run"]
     summary = evaluate.evaluate_generator(params, Path(options["model"] or layout.best_model(run)),
-                                          layout.best_model(train.RECOGNISER_RUN), run)
+                                          train.RECOGNISER_MODEL, run)
     lines = []
     for split, numbers in summary.items():
         for system in (*evaluate.SYSTEMS, evaluate.REAL):
