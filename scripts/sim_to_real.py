@@ -31,14 +31,14 @@ def main() -> None:
     from lipflow.files import read_json, write_json, write_text
     from lipflow.predict import predict
     from lipflow.project import load
-    from lipflow.scoring import decode, metrics
+    from lipflow.scoring import decoders, metrics
 
     project = load(Path("params.yaml"))
     params = project.params
     model = layout.best_model(params["train"]["run"])
     videos = sorted(fixtures.glob("grid*/*.mpg"))
     references = [grid.sentence(video.stem) for video in videos]
-    hypotheses = [predict(project, video, model).sentences[decode.BEAM] for video in videos]
+    hypotheses = [predict(project, video, model).sentences[decoders.BEAM] for video in videos]
     table = read_split()
     floor = floors.most_frequent(list(table[table["split"] == "train"]["label"]))
     resamples, seed = params["evaluate"]["bootstrap_resamples"], params["seed"]
@@ -49,7 +49,7 @@ def main() -> None:
         "model": str(model), "clips": [video.stem for video in videos],
         "predictions": dict(zip([video.stem for video in videos], hypotheses, strict=True)),
         "real_grid": {"beam": real, "floor_most_frequent": trivial},
-        "synthetic_test": {key: synthetic[key] for key in (decode.BEAM, "floor_most_frequent")},
+        "synthetic_test": {key: synthetic[key] for key in (decoders.BEAM, "floor_most_frequent")},
     }
     write_json(Path("reports/sim_to_real.json"), report)
 
@@ -59,7 +59,7 @@ def main() -> None:
 
     lines = ["# Sim-to-real: trained on the GRID-like embedded corpus, read on real GRID clips", "",
              "| clips | reader | CER % [95%] | WER % [95%] |", "|---|---|---|---|"]
-    for name, numbers in (("synthetic test", synthetic[decode.BEAM]),
+    for name, numbers in (("synthetic test", synthetic[decoders.BEAM]),
                           ("synthetic test", synthetic["floor_most_frequent"]),
                           (f"real GRID ({len(videos)})", real), (f"real GRID ({len(videos)})", trivial)):
         reader = "floor (most frequent training sentence)" if numbers in (trivial, synthetic["floor_most_frequent"]) \

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from lipflow.datasets import read_sentences
-from lipflow.scoring import decode
+from lipflow.scoring import decode, decoders
 from tests.conftest import Project, ffmpeg, make_project
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def test_experiment_retrains_only_and_metrics_diff_shows_cer_wer(baseline, tmp_p
     keys = everything[EVAL_METRICS]
     assert {key.split(".")[0] for key in keys} == {"val", "test"}
     for split in ("val", "test"):
-        for decoder in decode.decoders(snap=True):
+        for decoder in decoders.decoders(snap=True):
             for rate in ("cer", "wer"):
                 key = f"{split}.{decoder}.{rate}"
                 assert keys[key]["old"] == before[split][decoder][rate], key
@@ -123,7 +123,7 @@ def test_predict_reads_a_clip_of_the_corpus_as_evaluation_did(baseline):
     result = project_run(project)("lipflow", "predict", str(video), "--model", MODEL)
     printed = dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "")
                    for line in result.stdout.splitlines())
-    assert list(printed) == decode.decoders(snap=True)
+    assert list(printed) == decoders.decoders(snap=True)
     assert all(re.fullmatch(r"[a-z ]*", sentence) for sentence in printed.values()), printed
     vocabulary = decode.vocabulary(read_sentences("builtin:italian").values(), "ita")
     assert set(printed["beam_snap"].split()) <= set(vocabulary)

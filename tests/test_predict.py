@@ -8,7 +8,7 @@ import pytest
 
 from lipflow import cli, layout, params, splitfile
 from lipflow.models import Architecture, build
-from lipflow.scoring import decode
+from lipflow.scoring import decoders
 from tests.conftest import REPO, ffmpeg, speech_clip
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def test_predict_reads_any_container_and_frame_rate(project, tiny_model, tmp_pat
     assert cli.main(["predict", str(video), "--model", MODEL, "--preview", str(preview), "--columns", "10"]) == 0
     lines = dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "")
                  for line in capsys.readouterr().out.splitlines())
-    assert list(lines) == decode.decoders(snap=True)
+    assert list(lines) == decoders.decoders(snap=True)
     assert all(re.fullmatch(r"[a-z ]*", sentence) for sentence in lines.values())
     assert set(lines["beam_snap"].split()) <= {"tutto", "bene", "grazie"}  # never the test label's "prego"
     sheet = cv2.imread(str(preview))
@@ -49,7 +49,7 @@ def test_predict_reads_any_container_and_frame_rate(project, tiny_model, tmp_pat
 def test_predict_without_a_split_table_reports_no_snapped_sentence(project, tiny_model, tmp_path, capsys):
     video = speech_clip(tmp_path / "take.mp4", "prego", seconds=2.0)
     assert cli.main(["predict", str(video), "--model", MODEL]) == 0
-    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == decode.decoders(snap=False)
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == decoders.decoders(snap=False)
 
 
 def test_predict_without_a_face_fails_with_one_line(project, tiny_model, tmp_path, capsys):

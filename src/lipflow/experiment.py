@@ -23,7 +23,7 @@ from .errors import LipflowError
 from .experiment_report import MEASURES, REPORT_NAME, UNITS, protocol_label, protocol_table
 from .files import read_json, write_json, write_text
 from .project import Project
-from .scoring import decode, intervals, metrics
+from .scoring import decoders, intervals, metrics
 from .sweep import METHODS, PROJECT_SPLIT, run_name, run_outputs
 
 FLOORS = ("floor_most_frequent", "floor_nearest_clip")
@@ -36,8 +36,8 @@ def aggregate(results: dict[str, list[dict]]) -> dict:
     """
     table: dict = {}
     for method, runs in results.items():
-        for split, decoders in runs[0].items():
-            for decoder, numbers in decoders.items():
+        for split, by_decoder in runs[0].items():
+            for decoder, numbers in by_decoder.items():
                 if not isinstance(numbers, dict):
                     continue
                 row = table.setdefault(method, {}).setdefault(split, {}).setdefault(decoder, {"runs": len(runs)})
@@ -53,7 +53,7 @@ def run_scores(name: str, language: str) -> dict[tuple[str, str], list[metrics.S
     table = pd.read_csv(layout.eval_reports(name) / "predictions.tsv", sep="\t", dtype=str, keep_default_na=False)
     return {(split, decoder): metrics.score_all(rows["reference"], rows[f"hyp_{decoder}"], language)
             for split, rows in table.groupby("split", sort=False)
-            for decoder in decode.decoders(True) if f"hyp_{decoder}" in rows}
+            for decoder in decoders.decoders(True) if f"hyp_{decoder}" in rows}
 
 
 def compare(runs: dict[str, list[dict]], resamples: int, seed: int) -> list[dict]:
@@ -98,8 +98,8 @@ def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict
         "|---|---|---|---|---|",
     ]
     first = next(iter(table.values()))
-    for split, decoders in first.items():
-        for decoder in decoders:
+    for split, by_decoder in first.items():
+        for decoder in by_decoder:
             # A floor reads the same split whatever was trained: one row, not one per method.
             for method in ("floor",) if decoder in FLOORS else table:
                 row = table["vanilla" if method == "floor" else method][split][decoder]
@@ -132,16 +132,17 @@ def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: 
     trivial reader (lower CER; it does not depend on the training seed), each method's mean over
     seeds with its seeds-then-clips interval (beam decoder)."""
     table = {}
-    for split, decoders in first.items():
-        if not isinstance(decoders, dict) or decode.BEAM not in decoders:
+    for split, by_decoder in first.items():
+        if not isinstance(by_decoder, dict) or decoders.BEAM not in by_decoder:
             continue
-        floor_name = min((name for name in FLOORS if name in decoders), key=lambda name: decoders[name]["cer"])
-        row = {"floor": {"reader": floor_name, **{key: decoders[floor_name][key] for measure in MEASURES
+        floor_name = min((name for name in FLOORS if name in by_decoder), key=lambda name: by_decoder[name]["cer"])
+        row = {"floor": {"reader": floor_name, **{key: by_decoder[floor_name][key] for measure in MEASURES
                                                   for key in (measure, f"{measure}_low", f"{measure}_high")}}}
         for method, runs in scores.items():
+            beam_scores = [run[(split, decoders.BEAM)] for run in runs]
             entry = {}
             for measure, unit in UNITS.items():
-                estimate = intervals.seeds_interval([run[(split, decode.BEAM)] for run in runs], unit, resamples, seed)
+                estimate = intervals.seeds_interval(beam_scores, unit, resamples, seed)
                 entry.update({measure: estimate.estimate, f"{measure}_low": estimate.low,
                               f"{measure}_high": estimate.high})
             row[method] = entry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .scoring import decode
+from .scoring import decoders
 from .sweep import PROJECT_SPLIT
 
 REPORT_NAME = "kd_vs_vanilla"
@@ -35,7 +35,7 @@ def protocol_table(protocols: dict, params: dict) -> list[str]:
 
 def comparison(entry: dict, split: str, measure: str) -> dict:
     return next(row for row in entry["comparisons"]
-                if row["split"] == split and row["decoder"] == decode.BEAM and row["measure"] == measure)
+                if row["split"] == split and row["decoder"] == decoders.BEAM and row["measure"] == measure)
 
 
 def protocol_label(protocol: str, params: dict) -> str:

@@ -3,7 +3,7 @@ import pytest
 
 from lipflow import text
 from lipflow.datasets import read_sentences
-from lipflow.scoring import decode
+from lipflow.scoring import decode, decoders
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_snap_maps_misspellings_to_corpus_words(corpus_words):
 def test_snap_is_a_separate_decoder(peaked_logits, corpus_words):
     logits = peaked_logits(["grazze e arivederci"], frames=60)
     result = decode.decode(logits, beam_width=10, words=corpus_words)
-    assert result[decode.GREEDY] == result[decode.BEAM] == ["grazze e arivederci"]
-    assert result[decode.BEAM_SNAP] == ["grazie e arrivederci"]
-    assert decode.BEAM_SNAP not in decode.decode(logits, beam_width=10, words=None)
-    assert decode.decoders(snap=False) == [decode.GREEDY, decode.BEAM]
+    assert result[decoders.GREEDY] == result[decoders.BEAM] == ["grazze e arivederci"]
+    assert result[decoders.BEAM_SNAP] == ["grazie e arrivederci"]
+    assert decoders.BEAM_SNAP not in decode.decode(logits, beam_width=10, words=None)
+    assert decoders.decoders(snap=False) == [decoders.GREEDY, decoders.BEAM]

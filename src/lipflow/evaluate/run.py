@@ -30,11 +30,11 @@ from .. import __version__, figures, layout, models, mouthfile, splitfile, text
 from ..errors import LipflowError
 from ..files import atomic_path, file_hash, write_json, write_text
 from ..project import Project
-from ..scoring import decode, intervals, metrics, visemes
+from ..scoring import decode, decoders, intervals, metrics, visemes
 from . import floors
 
 SPLIT_FILE = layout.SPLIT_TABLE
-RANKING_DECODER = decode.BEAM
+RANKING_DECODER = decoders.BEAM
 """The raw decoder that ranks the worst clips and fills the confusion matrix."""
 ENVIRONMENT_PACKAGES = ("tensorflow", "keras", "numpy", "jiwer", "sacrebleu", "editdistance", "pandas")
 SPACE_LABEL, NOTHING_LABEL = "<space>", "<none>"
@@ -347,7 +347,7 @@ def _worst_rows(result: SplitResult, count: int) -> list[list]:
 
 def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ...] | None, summary: dict,
                      results: list[SplitResult], empty: list[str], split_tsv: Path = SPLIT_FILE) -> str:
-    decoders = list(results[0].scores)
+    reported = list(results[0].scores)
     lines = [
         f"# Evaluation of `{name}`", "",
         "## Model", "",
@@ -373,7 +373,7 @@ def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ..
         "",
     ]
     if words is not None:
-        lines += [f"`{decode.BEAM_SNAP}` is the `{decode.BEAM}` output with each word replaced by the nearest "
+        lines += [f"`{decoders.BEAM_SNAP}` is the `{decoders.BEAM}` output with each word replaced by the nearest "
                   f"of the {len(words)} words of the training labels (edit distance): a vocabulary prior, not what "
                   "the model read.", ""]
     lines += _markdown_table(
@@ -382,7 +382,7 @@ def summary_markdown(name: str, info: dict, settings: dict, words: tuple[str, ..
         _results_rows(summary))
     for result in results:
         lines += ["", f"## Worst clips: {result.name} (by `{RANKING_DECODER}` CER)", ""]
-        lines += _markdown_table(["clip", "reference", *decoders, "CER", "WER"],
+        lines += _markdown_table(["clip", "reference", *reported, "CER", "WER"],
                                  _worst_rows(result, settings["worst_clips"]))
     lines += ["", "## Environment", "", *(f"- {key}: {value}" for key, value in environment().items()), ""]
     return "\n".join(lines)

@@ -15,17 +15,10 @@ import keras
 import numpy as np
 
 from .. import text
+from .decoders import BEAM, BEAM_SNAP, GREEDY
 
-GREEDY = "greedy"
-BEAM = "beam"
-BEAM_SNAP = "beam_snap"
 PADDING = -1
 """What ``keras.ops.ctc_decode`` writes after the end of a decoded sequence."""
-
-
-def decoders(snap: bool) -> list[str]:
-    """The decoders a run reports, raw ones first."""
-    return [GREEDY, BEAM, BEAM_SNAP] if snap else [GREEDY, BEAM]
 
 
 def _lengths(logits: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from ..errors import LipflowError
 from ..files import read_json
 from ..project import Project, load
 from ..records import load_record
-from ..scoring.decode import BEAM
+from ..scoring.decoders import BEAM
 
 ALIGNED_CLIPS = 3
 """Clips drawn in the alignment figure: the first ones, by key, that aligned."""
