@@ -74,6 +74,17 @@ def test_each_env_parses_and_pins_the_versions_of_requirements(env):
             assert name in {"python", "pip", "ffmpeg", "espeak-ng", "setuptools", "wheel"}, f"{env}: {name} unpinned"
 
 
+TENSORFLOW_FREE_STAGES = ("experiment", "results", "figures", "alignment_report", "split", "experiment_split")
+"""Stages that only read tables and metrics: importing TensorFlow alone took 7.9 s on this 2-core CPU
+(measured beside a training), on every run of the stage."""
+
+
+@pytest.mark.parametrize("name", TENSORFLOW_FREE_STAGES)
+def test_a_stage_that_reads_tables_imports_neither_tensorflow_nor_keras(name):
+    imported = imported_distributions(pipeline.STAGES[name].entry) & {"tensorflow", "keras"}
+    assert not imported, f"{name} imports {sorted(imported)}"
+
+
 @pytest.mark.parametrize("name", list(pipeline.STAGES))
 def test_each_stage_env_has_every_package_its_code_imports(name):
     spec = pipeline.STAGES[name]
