@@ -30,6 +30,15 @@ def test_aggregate_gives_mean_and_sample_deviation_per_method():
     assert "| test | beam | vanilla | 20.00 ± 14.14% | 40.00 ± 14.14% |" in experiment.markdown(table, [1, 2], params)
 
 
+
+def test_the_training_line_names_the_runs_the_epoch_cap_stopped():
+    training = {
+        "vanilla": [{"run": "experiment/random/vanilla-s1", "best_epoch": 79, "epochs": 80, "stopped_early": False}],
+        "kd": [{"run": "experiment/random/kd-s1", "best_epoch": 63, "epochs": 73, "stopped_early": True}]}
+    line = experiment.training_line({"training": training})
+    assert "vanilla-s1 79/80, kd-s1 63/73." in line
+    assert line.endswith("Stopped by the epoch cap, not by early stopping: experiment/random/vanilla-s1.")
+
 def dvc(root, *args: str) -> str:
     result = subprocess.run(["dvc", *args], cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, f"dvc {' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import layout
 from .errors import LipflowError
-from .experiment_report import MEASURES, REPORT_NAME, UNITS, protocol_label, protocol_table
+from .experiment_report import MEASURES, REPORT_NAME, UNITS, capped_runs, protocol_label, protocol_table
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decoders, intervals, metrics
@@ -191,10 +191,10 @@ def training_summary(name: str) -> dict:
 
 def training_line(entry: dict) -> str:
     runs = [run for method in METHODS for run in entry["training"][method]]
-    still_improving = [run["run"] for run in runs if run["best_epoch"] == run["epochs"]]
+    capped = capped_runs(entry["training"])
     return ("Best epoch (by val CER) of the epochs run: " + ", ".join(
         f"{run['run'].rsplit('/', 1)[-1]} {run['best_epoch']}/{run['epochs']}" for run in runs) + "."
-        + (f" Still improving at the last epoch: {', '.join(still_improving)}." if still_improving else ""))
+        + (f" Stopped by the epoch cap, not by early stopping: {', '.join(capped)}." if capped else ""))
 
 
 def report_markdown(report: dict, params: dict) -> str:

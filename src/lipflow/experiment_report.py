@@ -38,6 +38,13 @@ def comparison(entry: dict, split: str, measure: str) -> dict:
                 if row["split"] == split and row["decoder"] == decoders.BEAM and row["measure"] == measure)
 
 
+def capped_runs(training: dict) -> list[str]:
+    """Of one protocol's runs (``method -> [training summary]``), those the epoch cap stopped rather than
+    early stopping: their best epoch lies within the last ``train.patience`` epochs, so they may still
+    have been improving (compared before convergence)."""
+    return [run["run"] for runs in training.values() for run in runs if not run["stopped_early"]]
+
+
 def protocol_label(protocol: str, params: dict) -> str:
     mode = params["split"]["mode"] if protocol == PROJECT_SPLIT else protocol
     return PROTOCOL_NAMES.get(mode, mode)

@@ -202,14 +202,13 @@ def study_lines(report_path: Path, params: dict) -> list[str]:
     verdicts = [f"{experiment_report.protocol_label(p, params)}: "
                 f"{experiment_report.comparison(e, 'test', 'cer')['verdict']} ({len(e['seeds'])} seed(s))"
                 for p, e in protocols.items()]
-    improving = [run["run"] for entry in protocols.values() for runs in entry.get("training", {}).values()
-                 for run in runs if run["best_epoch"] == run["epochs"]]
+    capped = [run for entry in protocols.values() for run in experiment_report.capped_runs(entry.get("training", {}))]
     lines.append("What it shows about distillation (test CER, KD - vanilla): "
                  + ("; ".join(verdicts) if verdicts else "nothing yet") + "."
                  + (f" Not finished (fewer than {len(report['seeds'])} seeds, so not yet a comparison): "
                     f"{', '.join(missing)}." if missing else "")
-                 + (f" Still improving at their last epoch, so compared before convergence: {', '.join(improving)}."
-                    if improving else ""))
+                 + (" Stopped by the epoch cap rather than by early stopping, so possibly compared before "
+                    f"convergence: {', '.join(capped)}." if capped else ""))
     return lines
 
 
