@@ -30,7 +30,6 @@ def test_aggregate_gives_mean_and_sample_deviation_per_method():
     assert "| test | beam | vanilla | 20.00 ± 14.14% | 40.00 ± 14.14% |" in experiment.markdown(table, [1, 2], params)
 
 
-
 def test_the_training_line_names_the_runs_the_epoch_cap_stopped():
     training = {
         "vanilla": [{"run": "experiment/random/vanilla-s1", "best_epoch": 79, "epochs": 80, "stopped_early": False}],

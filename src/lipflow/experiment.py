@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import layout
 from .errors import LipflowError
-from .experiment_report import MEASURES, REPORT_NAME, UNITS, capped_runs, protocol_label, protocol_table
+from .experiment_report import MEASURES, REPORT_NAME, UNITS, capped_runs, protocol_label, protocol_table, training_runs
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decoders, intervals, metrics
@@ -190,7 +190,7 @@ def training_summary(name: str) -> dict:
 
 
 def training_line(entry: dict) -> str:
-    runs = [run for method in METHODS for run in entry["training"][method]]
+    runs = training_runs(entry["training"])
     capped = capped_runs(entry["training"])
     return ("Best epoch (by val CER) of the epochs run: " + ", ".join(
         f"{run['run'].rsplit('/', 1)[-1]} {run['best_epoch']}/{run['epochs']}" for run in runs) + "."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .scoring import decoders
-from .sweep import PROJECT_SPLIT
+from .sweep import METHODS, PROJECT_SPLIT
 
 REPORT_NAME = "kd_vs_vanilla"
 MEASURES = ("cer", "wer")
@@ -38,11 +38,17 @@ def comparison(entry: dict, split: str, measure: str) -> dict:
                 if row["split"] == split and row["decoder"] == decoders.BEAM and row["measure"] == measure)
 
 
+def training_runs(training: dict) -> list[dict]:
+    """One protocol's training summaries (``method -> [summary]``) in the sweep's method order, whichever
+    order the JSON holds them in."""
+    return [run for method in METHODS for run in training.get(method, [])]
+
+
 def capped_runs(training: dict) -> list[str]:
-    """Of one protocol's runs (``method -> [training summary]``), those the epoch cap stopped rather than
-    early stopping: their best epoch lies within the last ``train.patience`` epochs, so they may still
-    have been improving (compared before convergence)."""
-    return [run["run"] for runs in training.values() for run in runs if not run["stopped_early"]]
+    """Of one protocol's runs, those the epoch cap stopped rather than early stopping: their best epoch
+    lies within the last ``train.patience`` epochs, so they may still have been improving (compared
+    before convergence)."""
+    return [run["run"] for run in training_runs(training) if not run["stopped_early"]]
 
 
 def protocol_label(protocol: str, params: dict) -> str:
