@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from lipflow import codedeps, experiment, layout, models, sweep
+from lipflow.files import write_json, write_text
 from tests.conftest import REPO
 from tests.train.conftest import LABELS, write_project, write_split
 
@@ -37,6 +38,22 @@ def test_the_training_line_names_the_runs_the_epoch_cap_stopped():
     line = experiment.training_line({"training": training})
     assert "vanilla-s1 79/80, kd-s1 63/73." in line
     assert line.endswith("Stopped by the epoch cap, not by early stopping: experiment/random/vanilla-s1.")
+
+
+def test_a_run_still_training_beside_the_report_is_not_finished(tmp_path, monkeypatch):
+    """A retrained run holds its earlier reports while its training metrics are rewritten each epoch."""
+    monkeypatch.chdir(tmp_path)
+    name = sweep.run_name("vanilla", 1, "random")
+    outputs = sweep.run_outputs(name)
+    write_json(outputs["metrics"], metrics(0.1, 0.3))
+    write_text(outputs["predictions"], "split\tclip\thyp_beam\ntest\ts1/c1\ta\n")
+    assert not experiment.finished(name, 200), "no training metrics yet"
+    write_json(outputs["training"], {"best_epoch": 30, "epochs": 40, "stopped_early": False})
+    assert not experiment.finished(name, 200)
+    write_json(outputs["training"], {"best_epoch": 190, "epochs": 200, "stopped_early": False})
+    assert experiment.finished(name, 200), "the epoch cap ended it"
+    write_json(outputs["training"], {"best_epoch": 30, "epochs": 40, "stopped_early": True})
+    assert experiment.finished(name, 200), "early stopping ended it"
 
 def dvc(root, *args: str) -> str:
     result = subprocess.run(["dvc", *args], cwd=root, capture_output=True, text=True)

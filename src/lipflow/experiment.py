@@ -24,7 +24,7 @@ from .experiment_report import MEASURES, REPORT_NAME, UNITS, capped_runs, protoc
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decoders, intervals, metrics
-from .sweep import METHODS, PROJECT_SPLIT, run_name, run_outputs
+from .sweep import METHODS, PROJECT_SPLIT, run_name, run_outputs, training_ended
 
 FLOORS = ("floor_most_frequent", "floor_nearest_clip")
 
@@ -150,8 +150,12 @@ def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: 
     return table
 
 
-def finished(name: str) -> bool:
-    return all(path.is_file() for path in run_outputs(name).values())
+def finished(name: str, epoch_cap: int) -> bool:
+    """Whether a run's outputs are all there and its training is over, so that a run still training
+    beside the report (a retrained one still holds its earlier reports) is left out of it."""
+    outputs = run_outputs(name)
+    return (all(path.is_file() for path in outputs.values())
+            and training_ended(read_json(outputs["training"]), epoch_cap))
 
 
 def run(project: Project) -> str:
@@ -164,7 +168,7 @@ def run(project: Project) -> str:
         done: dict[str, list] = {method: [] for method in METHODS}
         for seed in seeds:
             names = {method: run_name(method, seed, protocol) for method in METHODS}
-            absent = [name for name in names.values() if not finished(name)]
+            absent = [name for name in names.values() if not finished(name, params["train"]["epochs"])]
             report["missing_runs"] += absent
             if absent:
                 continue

@@ -14,7 +14,7 @@ from .errors import LipflowError
 from .evaluate import run as evaluate_run
 from .files import read_json
 from .project import Project
-from .sweep import run_name
+from .sweep import run_name, training_ended
 from .threads import limit_threads
 
 
@@ -43,8 +43,7 @@ def committed(params: dict, name: str, split_tsv: Path) -> dict | None:
     train_report, eval_dir = layout.train_reports(name) / "metrics.json", layout.eval_reports(name)
     if layout.best_model(name).is_file() or not train_report.is_file() or not (eval_dir / "metrics.json").is_file():
         return None
-    training = read_json(train_report)
-    if not (training["stopped_early"] or training["epochs"] >= params["train"]["epochs"]):
+    if not training_ended(read_json(train_report), params["train"]["epochs"]):
         return None
     scored = pd.read_csv(eval_dir / "predictions.tsv", sep="\t", dtype=str, usecols=["split", "clip"])
     held_out = {(row.split, row.clip) for row in splitfile.read(split_tsv) if row.split in params["evaluate"]["splits"]}

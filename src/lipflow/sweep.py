@@ -25,3 +25,9 @@ def run_outputs(name: str) -> dict[str, Path]:
     return {"training": layout.train_reports(name) / "metrics.json",
             "metrics": layout.eval_reports(name) / "metrics.json",
             "predictions": layout.eval_reports(name) / "predictions.tsv"}
+
+
+def training_ended(training: dict, epoch_cap: int) -> bool:
+    """Whether a run's training metrics are final: they are rewritten after every epoch, so a run
+    still training has them too, with neither early stopping nor the epoch cap reached."""
+    return training["stopped_early"] or training["epochs"] >= epoch_cap
