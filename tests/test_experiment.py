@@ -47,13 +47,14 @@ def test_a_run_still_training_beside_the_report_is_not_finished(tmp_path, monkey
     outputs = sweep.run_outputs(name)
     write_json(outputs["metrics"], metrics(0.1, 0.3))
     write_text(outputs["predictions"], "split\tclip\thyp_beam\ntest\ts1/c1\ta\n")
-    assert not experiment.finished(name, 200), "no training metrics yet"
+    assert not sweep.finished(name, 200), "no training metrics yet"
     write_json(outputs["training"], {"best_epoch": 30, "epochs": 40, "stopped_early": False})
-    assert not experiment.finished(name, 200)
+    assert not sweep.finished(name, 200)
     write_json(outputs["training"], {"best_epoch": 190, "epochs": 200, "stopped_early": False})
-    assert experiment.finished(name, 200), "the epoch cap ended it"
+    assert sweep.finished(name, 200), "the epoch cap ended it"
     write_json(outputs["training"], {"best_epoch": 30, "epochs": 40, "stopped_early": True})
-    assert experiment.finished(name, 200), "early stopping ended it"
+    assert sweep.finished(name, 200), "early stopping ended it"
+
 
 def dvc(root, *args: str) -> str:
     result = subprocess.run(["dvc", *args], cwd=root, capture_output=True, text=True)

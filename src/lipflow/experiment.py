@@ -24,7 +24,7 @@ from .experiment_report import MEASURES, REPORT_NAME, UNITS, capped_runs, protoc
 from .files import read_json, write_json, write_text
 from .project import Project
 from .scoring import decoders, intervals, metrics
-from .sweep import METHODS, PROJECT_SPLIT, run_name, run_outputs, training_ended
+from .sweep import METHODS, PROJECT_SPLIT, finished, run_name, run_outputs
 
 FLOORS = ("floor_most_frequent", "floor_nearest_clip")
 
@@ -50,7 +50,7 @@ def aggregate(results: dict[str, list[dict]]) -> dict:
 
 def run_scores(name: str, language: str) -> dict[tuple[str, str], list[metrics.Score]]:
     """(split, decoder) -> every clip's score of one evaluated run, from its predictions.tsv."""
-    table = pd.read_csv(layout.eval_reports(name) / "predictions.tsv", sep="\t", dtype=str, keep_default_na=False)
+    table = pd.read_csv(run_outputs(name)["predictions"], sep="\t", dtype=str, keep_default_na=False)
     return {(split, decoder): metrics.score_all(rows["reference"], rows[f"hyp_{decoder}"], language)
             for split, rows in table.groupby("split", sort=False)
             for decoder in decoders.decoders(True) if f"hyp_{decoder}" in rows}
@@ -150,14 +150,6 @@ def estimates(first: dict, scores: dict[str, list[dict]], resamples: int, seed: 
     return table
 
 
-def finished(name: str, epoch_cap: int) -> bool:
-    """Whether a run's outputs are all there and its training is over, so that a run still training
-    beside the report (a retrained one still holds its earlier reports) is left out of it."""
-    outputs = run_outputs(name)
-    return (all(path.is_file() for path in outputs.values())
-            and training_ended(read_json(outputs["training"]), epoch_cap))
-
-
 def run(project: Project) -> str:
     """The report from the sweep's finished runs, a seed counting for a protocol once both its
     methods are done; runs not done yet are named in it. Returns its markdown."""
@@ -189,7 +181,7 @@ def run(project: Project) -> str:
 
 def training_summary(name: str) -> dict:
     """When the run's best epoch was, of how many: a best epoch equal to the last says it stopped too soon."""
-    numbers = read_json(layout.train_reports(name) / "metrics.json")
+    numbers = read_json(run_outputs(name)["training"])
     return {"run": name, **{key: numbers[key] for key in ("best_epoch", "epochs", "stopped_early")}}
 
 

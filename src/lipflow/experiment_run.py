@@ -14,7 +14,7 @@ from .errors import LipflowError
 from .evaluate import run as evaluate_run
 from .files import read_json
 from .project import Project
-from .sweep import run_name, training_ended
+from .sweep import finished, run_name, run_outputs
 from .threads import limit_threads
 
 
@@ -40,12 +40,10 @@ def committed(params: dict, name: str, split_tsv: Path) -> dict | None:
     """The metrics of a run finished in an earlier checkout, which kept its reports but not its
     models (only finished runs' reports are committed): training ran to its end and the evaluation
     scored exactly the val/test clips the split table holds now. None when the run must (re)train."""
-    train_report, eval_dir = layout.train_reports(name) / "metrics.json", layout.eval_reports(name)
-    if layout.best_model(name).is_file() or not train_report.is_file() or not (eval_dir / "metrics.json").is_file():
+    if layout.best_model(name).is_file() or not finished(name, params["train"]["epochs"]):
         return None
-    if not training_ended(read_json(train_report), params["train"]["epochs"]):
-        return None
-    scored = pd.read_csv(eval_dir / "predictions.tsv", sep="\t", dtype=str, usecols=["split", "clip"])
+    outputs = run_outputs(name)
+    scored = pd.read_csv(outputs["predictions"], sep="\t", dtype=str, usecols=["split", "clip"])
     held_out = {(row.split, row.clip) for row in splitfile.read(split_tsv) if row.split in params["evaluate"]["splits"]}
-    return (read_json(eval_dir / "metrics.json") if set(zip(scored["split"], scored["clip"], strict=True)) == held_out
+    return (read_json(outputs["metrics"]) if set(zip(scored["split"], scored["clip"], strict=True)) == held_out
             else None)

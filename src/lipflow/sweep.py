@@ -4,6 +4,7 @@ way. Kept free of numpy: the CLI's start-up imports it through the stage table."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from . import layout
@@ -27,7 +28,12 @@ def run_outputs(name: str) -> dict[str, Path]:
             "predictions": layout.eval_reports(name) / "predictions.tsv"}
 
 
-def training_ended(training: dict, epoch_cap: int) -> bool:
-    """Whether a run's training metrics are final: they are rewritten after every epoch, so a run
-    still training has them too, with neither early stopping nor the epoch cap reached."""
+def finished(name: str, epoch_cap: int) -> bool:
+    """Whether a run's outputs are all there and final. Its training metrics are rewritten after every
+    epoch, so a run still training (a retrained one still holds its earlier reports) has them too, with
+    neither early stopping nor the epoch cap reached."""
+    outputs = run_outputs(name)
+    if not all(path.is_file() for path in outputs.values()):
+        return False
+    training = json.loads(outputs["training"].read_text(encoding="utf-8"))
     return training["stopped_early"] or training["epochs"] >= epoch_cap
