@@ -13,6 +13,7 @@ import yaml
 
 from lipflow import codedeps, experiment, layout, models, sweep
 from lipflow.files import write_json, write_text
+from lipflow.scoring.metrics import score_all
 from tests.conftest import REPO
 from tests.train.conftest import LABELS, write_project, write_split
 
@@ -38,6 +39,19 @@ def test_the_training_line_names_the_runs_the_epoch_cap_stopped():
     line = experiment.training_line({"training": training})
     assert "vanilla-s1 79/80, kd-s1 63/73." in line
     assert line.endswith("Stopped by the epoch cap, not by early stopping: experiment/random/vanilla-s1.")
+
+
+def test_no_verdict_before_every_seed_is_done():
+    """The interval of the seeds done is shown, but KD clearly ahead on one seed is not yet a comparison."""
+    references = ["uno due tre", "pane caldo", "sole e mare", "vino rosso"]
+    vanilla = {("test", "beam"): score_all(references, ["uno", "pane", "sole", "vino"], "ita")}
+    kd = {("test", "beam"): score_all(references, references, "ita")}
+    runs = {"vanilla": [vanilla], "kd": [kd]}
+    early = next(row for row in experiment.compare(runs, 200, 0, seeds_wanted=3) if row["measure"] == "cer")
+    assert early["verdict"] == "not yet a comparison (1 of 3 seeds)" and early["high"] < 0
+    runs = {"vanilla": [vanilla] * 3, "kd": [kd] * 3}
+    done = next(row for row in experiment.compare(runs, 200, 0, seeds_wanted=3) if row["measure"] == "cer")
+    assert done["verdict"] == "KD has the lower error rate"
 
 
 def test_a_run_still_training_beside_the_report_is_not_finished(tmp_path, monkeypatch):

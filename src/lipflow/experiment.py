@@ -56,8 +56,11 @@ def run_scores(name: str, language: str) -> dict[tuple[str, str], list[metrics.S
             for decoder in decoders.decoders(True) if f"hyp_{decoder}" in rows}
 
 
-def compare(runs: dict[str, list[dict]], resamples: int, seed: int) -> list[dict]:
-    """KD - vanilla per split, decoder and measure, paired over the same clips (negative: KD errs less)."""
+def compare(runs: dict[str, list[dict]], resamples: int, seed: int, seeds_wanted: int) -> list[dict]:
+    """KD - vanilla per split, decoder and measure, paired over the same clips (negative: KD errs less).
+    Before all ``seeds_wanted`` seeds are done the interval is shown but no verdict drawn: a comparison
+    needs every seed (experiment.seeds holds at least 3)."""
+    seeds_done = len(runs["vanilla"])
     rows = []
     for key in runs["vanilla"][0]:
         vanilla, kd = [run[key] for run in runs["vanilla"]], [run[key] for run in runs["kd"]]
@@ -68,7 +71,9 @@ def compare(runs: dict[str, list[dict]], resamples: int, seed: int) -> list[dict
                 "vanilla": mean(metrics.summarise(scores)[measure] for scores in vanilla),
                 "kd": mean(metrics.summarise(scores)[measure] for scores in kd),
                 "difference": difference.estimate, "low": difference.low, "high": difference.high,
-                "verdict": intervals.verdict(difference.low, difference.high, "vanilla", "KD"),
+                "verdict": (intervals.verdict(difference.low, difference.high, "vanilla", "KD")
+                            if seeds_done >= seeds_wanted
+                            else f"not yet a comparison ({seeds_done} of {seeds_wanted} seeds)"),
             })
     return rows
 
@@ -122,7 +127,7 @@ def protocol_entry(protocol: str, split_tsv: Path, runs: dict[str, list[tuple[in
         "training": {method: [training_summary(run_name(method, seed_, protocol)) for seed_, _, _ in done]
                      for method, done in runs.items()},
         "methods": aggregate(results),
-        "comparisons": compare(scores, resamples, seed),
+        "comparisons": compare(scores, resamples, seed, len(params["experiment"]["seeds"])),
         "estimates": estimates(results["vanilla"][0], scores, resamples, seed),
     }
 

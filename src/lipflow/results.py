@@ -200,8 +200,8 @@ def study_lines(report_path: Path, params: dict) -> list[str]:
     missing = [experiment_report.protocol_label(p, params) for p in params["experiment"]["protocols"]
                if len(protocols.get(p, {}).get("seeds", [])) < len(report["seeds"])]
     verdicts = [f"{experiment_report.protocol_label(p, params)}: "
-                f"{experiment_report.comparison(e, 'test', 'cer')['verdict']} ({len(e['seeds'])} seed(s))"
-                for p, e in protocols.items()]
+                f"{experiment_report.comparison(e, 'test', 'cer')['verdict']} ({len(e['seeds'])} seeds)"
+                for p, e in protocols.items() if len(e["seeds"]) == len(report["seeds"])]
     capped = [run for entry in protocols.values() for run in experiment_report.capped_runs(entry.get("training", {}))]
     lines.append("What it shows about distillation (test CER, KD - vanilla): "
                  + ("; ".join(verdicts) if verdicts else "nothing yet") + "."
