@@ -32,7 +32,7 @@ FLOORS = ("floor_most_frequent", "floor_nearest_clip")
 def aggregate(results: dict[str, list[dict]]) -> dict:
     """``method -> [metrics.json of each seed]`` -> ``method -> split -> decoder -> {cer_mean, cer_std, ...}``.
 
-    The standard deviation is the sample one (n - 1); it is 0 for a single seed.
+    The standard deviation is the sample one (n - 1); a single seed has none (None), not a spread of 0.
     """
     table: dict = {}
     for method, runs in results.items():
@@ -44,7 +44,7 @@ def aggregate(results: dict[str, list[dict]]) -> dict:
                 for measure in MEASURES:
                     values = [r[split][decoder][measure] for r in runs]
                     row[f"{measure}_mean"] = round(mean(values), 6)
-                    row[f"{measure}_std"] = round(stdev(values), 6) if len(values) > 1 else 0.0
+                    row[f"{measure}_std"] = round(stdev(values), 6) if len(values) > 1 else None
     return table
 
 
@@ -88,6 +88,14 @@ def comparison_lines(comparisons: list[dict]) -> list[str]:
     return lines
 
 
+def mean_and_spread(row: dict, measure: str) -> str:
+    """'12.30 ± 1.20%', or '12.30% (one seed)' where there is no spread to show."""
+    spread = row[f"{measure}_std"]
+    if spread is None:
+        return f"{100 * row[f'{measure}_mean']:.2f}% (one seed)"
+    return f"{100 * row[f'{measure}_mean']:.2f} ± {100 * spread:.2f}%"
+
+
 def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict] = (),
              protocol: str | None = None) -> str:
     lines = [
@@ -108,9 +116,8 @@ def markdown(table: dict, seeds: list[int], params: dict, comparisons: list[dict
             # A floor reads the same split whatever was trained: one row, not one per method.
             for method in ("floor",) if decoder in FLOORS else table:
                 row = table["vanilla" if method == "floor" else method][split][decoder]
-                lines.append(f"| {split} | {decoder} | {method} | "
-                             f"{100 * row['cer_mean']:.2f} ± {100 * row['cer_std']:.2f}% "
-                             f"| {100 * row['wer_mean']:.2f} ± {100 * row['wer_std']:.2f}% |")
+                lines.append(f"| {split} | {decoder} | {method} | {mean_and_spread(row, 'cer')} "
+                             f"| {mean_and_spread(row, 'wer')} |")
     if comparisons:
         lines += comparison_lines(comparisons)
     return "\n".join(lines) + "\n"
